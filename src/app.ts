@@ -1,0 +1,36 @@
+/**
+ * Composition root: wires config, store, validation and the HTTP edge into an application.
+ * No I/O happens at import; main.ts (or a test) opens the store and passes it in.
+ */
+import type { Config } from './config';
+import type { Store } from './storage/port';
+import { Repository } from './repository/repository';
+import { operatorAccess } from './repository/access';
+import { loadR4Definitions } from './validation/definitions';
+import { validateBase } from './validation/validate';
+import { createHttpApp, type HttpApp } from './http/server';
+import type { Logger } from './http/errors';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  log?: Logger;
+}
+
+/** Builds the HTTP application serving the FHIR API under /fhir. */
+export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp {
+  loadR4Definitions();
+  return createHttpApp({
+    maxBodyBytes: config.maxBodyBytes,
+    health: () => ({ status: 'ok', engine: store.engine }),
+    log,
+    contextFor: (requestId) => {
+      const access = operatorAccess;
+      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate: validateBase, access }, store), config };
+    },
+  });
+}
+
+function defaultLog(event: Record<string, unknown>): void {
+  console.error(JSON.stringify({ time: new Date().toISOString(), ...event }));
+}

@@ -1,0 +1,141 @@
+/**
+ * Relay's configuration: one typed schema. Each setting has an environment variable, a default and a
+ * line of documentation (the README's configuration table is checked against this list by a test).
+ * main.ts is the only caller that passes process.env; everything else receives a Config.
+ */
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mongodbUri: string | undefined;
+  baseUrl: string;
+  maxBodyBytes: number;
+  pageSizeDefault: number;
+  pageSizeMax: number;
+  journalCompactBytes: number;
+}
+
+/** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Raw = Record<string, string | undefined>;
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  default: string;
+  doc: string;
+  parse: (value: string, variable: string, raw: Raw) => Config[K];
+}
+
+function integer(min: number, max: number) {
+  return (value: string, variable: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new ConfigError(variable, `"${value}" is not a whole number`);
+    const n = Number(value.trim());
+    if (n < min || n > max) throw new ConfigError(variable, `${n} is outside ${min}..${max}`);
+    return n;
+  };
+}
+
+function byteSize(value: string, variable: string): number {
+  const m = /^\s*(\d+)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
+  if (!m) throw new ConfigError(variable, `"${value}" is not a size (examples: 1048576, 512kb, 16mb, 2gb)`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+  const n = Number(m[1]) * unit;
+  if (n < 1024) throw new ConfigError(variable, `${n} bytes is below the minimum of 1kb`);
+  return n;
+}
+
+function host(value: string, variable: string): string {
+  const v = value.trim();
+  const hostname = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
+  if (!isIP(v) && !hostname.test(v)) throw new ConfigError(variable, `"${value}" is not an IP address or host name`);
+  return v;
+}
+
+function mongoUri(value: string, variable: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (!/^mongodb(\+srv)?:\/\/[^/]+/.test(v)) {
+    throw new ConfigError(variable, `"${value}" is not a MongoDB connection string (mongodb://host:port/db or mongodb+srv://...)`);
+  }
+  return v;
+}
+
+function baseUrl(value: string, variable: string, raw: Raw): string {
+  const v = value.trim() || `http://${raw.HOST?.trim() || '127.0.0.1'}:${raw.PORT?.trim() || '8080'}/fhir`;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(variable, `"${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `"${value}" must be an http or https URL`);
+  if (url.search || url.hash) throw new ConfigError(variable, `"${value}" must not have a query or fragment`);
+  return v.replace(/\/+$/, '');
+}
+
+/** The schema, in the order the README lists it. */
+export const SETTINGS: readonly Setting<keyof Config>[] = [
+  { key: 'port', env: 'PORT', default: '8080', doc: 'TCP port the HTTP server listens on (0 picks a free port).', parse: integer(0, 65535) },
+  { key: 'host', env: 'HOST', default: '127.0.0.1', doc: 'Address the HTTP server binds to.', parse: host },
+  {
+    key: 'dataDir',
+    env: 'RELAY_DATA_DIR',
+    default: './data',
+    doc: 'Directory of the embedded store (journal, snapshot, lock). Unused when MONGODB_URI is set.',
+    parse: (v, variable) => {
+      if (!v.trim()) throw new ConfigError(variable, 'must not be empty');
+      return path.resolve(v.trim());
+    },
+  },
+  {
+    key: 'mongodbUri',
+    env: 'MONGODB_URI',
+    default: '',
+    doc: 'MongoDB connection string. Unset: the embedded engine. Set: MongoDB (a replica set for atomic transactions).',
+    parse: mongoUri,
+  },
+  {
+    key: 'baseUrl',
+    env: 'RELAY_BASE_URL',
+    default: '',
+    doc: 'Public base URL of the FHIR API, used in Location headers, fullUrls and paging links. Default http://HOST:PORT/fhir.',
+    parse: baseUrl,
+  },
+  { key: 'maxBodyBytes', env: 'RELAY_MAX_BODY', default: '16mb', doc: 'Largest accepted request body (bytes, or with kb/mb/gb); larger gets 413.', parse: byteSize },
+  { key: 'pageSizeDefault', env: 'RELAY_PAGE_SIZE', default: '20', doc: 'Entries per page when the client gives no _count.', parse: integer(1, 10000) },
+  { key: 'pageSizeMax', env: 'RELAY_PAGE_SIZE_MAX', default: '1000', doc: 'Largest _count honoured; larger requests are capped.', parse: integer(1, 10000) },
+  {
+    key: 'journalCompactBytes',
+    env: 'RELAY_JOURNAL_COMPACT',
+    default: '64mb',
+    doc: 'Embedded engine: journal size that triggers a snapshot and a fresh journal, bounding start-up replay.',
+    parse: byteSize,
+  },
+];
+
+/** Reads every setting from `raw` (normally process.env); throws ConfigError naming the first bad one. */
+export function loadConfig(raw: Raw): Config {
+  const out: Partial<Record<keyof Config, unknown>> = {};
+  for (const s of SETTINGS) {
+    const value = raw[s.env] ?? s.default;
+    out[s.key] = s.parse(value, s.env, raw);
+  }
+  const config = out as Config;
+  if (config.pageSizeDefault > config.pageSizeMax) {
+    throw new ConfigError('RELAY_PAGE_SIZE', `${config.pageSizeDefault} is larger than RELAY_PAGE_SIZE_MAX (${config.pageSizeMax})`);
+  }
+  return config;
+}

@@ -1,0 +1,38 @@
+/** FHIR ids and version tags (R4 datatypes: id; http.html#versioning). */
+import { randomUUID } from 'node:crypto';
+import { invalid } from './outcome';
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** True when `id` matches the R4 id datatype: 1–64 of A–Z a–z 0–9 - . */
+export function isValidId(id: string): boolean {
+  return ID.test(id);
+}
+
+/** Throws a 400 OperationOutcome naming the bad id. */
+export function assertValidId(id: string, expression?: string): void {
+  if (!isValidId(id)) {
+    throw invalid(`"${id}" is not a valid FHIR id (1-64 characters from A-Z, a-z, 0-9, '-' and '.')`, expression);
+  }
+}
+
+/** A new server-assigned logical id. */
+export function newId(): string {
+  return randomUUID();
+}
+
+/** The weak ETag for a version: W/"3". */
+export function etag(versionId: string): string {
+  return `W/"${versionId}"`;
+}
+
+/**
+ * The version named by an If-Match / ETag value (W/"3", "3", or 3); undefined when it names none.
+ * Throws 400 when the header is present but unreadable.
+ */
+export function parseVersionTag(header: string | undefined): string | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const m = /^\s*(?:W\/)?"?([A-Za-z0-9\-.]{1,64})"?\s*$/.exec(header);
+  if (!m) throw invalid(`If-Match value ${JSON.stringify(header)} is not an ETag such as W/"1"`);
+  return m[1];
+}

@@ -1,0 +1,34 @@
+/**
+ * Request bodies: read raw (up to the configured limit, refused with 413 before reading when the
+ * declared length is larger), then parsed as JSON here so every failure becomes an OperationOutcome.
+ */
+import express, { type RequestHandler } from 'express';
+import { fail, invalid } from '../fhir/outcome';
+import { assertJsonBody } from './negotiation';
+
+/** Express middleware that leaves the raw body (a Buffer) in req.body for methods that carry one. */
+export function rawBody(limitBytes: number): RequestHandler {
+  return express.raw({ type: () => true, limit: limitBytes });
+}
+
+/** The parsed JSON body, or undefined when the request has none. */
+export function parseJsonBody(raw: unknown, contentType: string | undefined): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  assertJsonBody(contentType);
+  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw invalid(`the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Maps body-parser's own errors (too large, bad encoding, aborted) to OperationOutcome errors. */
+export function bodyParserError(err: unknown, limitBytes: number): Error | undefined {
+  const type = (err as { type?: string } | null)?.type;
+  if (type === 'entity.too.large') return fail('too-large', 'too-costly', `the body is larger than the limit of ${limitBytes} bytes (RELAY_MAX_BODY)`);
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return fail('unsupported-media-type', 'not-supported', (err as Error).message);
+  if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') return invalid((err as Error).message);
+  return undefined;
+}

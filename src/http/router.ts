@@ -1,0 +1,77 @@
+/**
+ * Mounts every interaction of rest/interactions.ts under the FHIR base: negotiates the format, parses
+ * the body, builds the request context, runs the handler and sends its result.
+ */
+import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import type { FhirRequest, Handler, RequestContext } from '../rest/types';
+import { INTERACTIONS, type Interaction } from '../rest/interactions';
+import { fail } from '../fhir/outcome';
+import { parseJsonBody } from './body';
+import { responseType } from './negotiation';
+import { parsePrefer } from './prefer';
+import { sendResult } from './respond';
+
+export type ContextFactory = (req: Request, res: Response) => RequestContext;
+
+/** The FHIR API router; `contextFor` builds the per-request context (caller, repository, base URL). */
+export function fhirRouter(contextFor: ContextFactory): Router {
+  const router = express.Router({ strict: false });
+  const byPath = new Map<string, Interaction[]>();
+  for (const interaction of INTERACTIONS) byPath.set(interaction.path, [...(byPath.get(interaction.path) ?? []), interaction]);
+  for (const [path, interactions] of byPath) {
+    const route = router.route(path);
+    for (const interaction of interactions) {
+      route[interaction.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](run(interaction, contextFor));
+    }
+    const allowed = [...new Set(interactions.map((i) => i.method))];
+    route.all((req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Allow', allowed.join(', '));
+      next(fail('method-not-allowed', 'not-supported', `${req.method} is not supported at ${req.baseUrl}${path.replace(/:(\w+)/g, '[$1]')}; allowed: ${allowed.join(', ')}`));
+    });
+  }
+  return router;
+}
+
+function run(interaction: Interaction, contextFor: ContextFactory) {
+  const handler: Handler = interaction.handler;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const query = queryOf(req);
+      const mediaType = responseType(req.get('accept'), query._format?.[0]);
+      const fhirRequest: FhirRequest = {
+        method: req.method,
+        type: param(req, 'type'),
+        id: param(req, 'id'),
+        versionId: param(req, 'versionId'),
+        query,
+        body: parseJsonBody(req.body, req.get('content-type')),
+        headers: { ifMatch: req.get('if-match'), ifNoneMatch: req.get('if-none-match'), ifModifiedSince: req.get('if-modified-since') },
+      };
+      const ctx = contextFor(req, res);
+      const result = await handler(ctx, fhirRequest);
+      sendResult(res, result, {
+        baseUrl: ctx.baseUrl,
+        mediaType,
+        pretty: query._pretty?.[0] === 'true',
+        prefer: parsePrefer(req.get('prefer')),
+        honoursReturn: interaction.code === 'create' || interaction.code === 'update' || interaction.code === 'patch',
+      });
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** Query parameters with every repeated value kept, in order. */
+function queryOf(req: Request): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const qs = req.originalUrl.indexOf('?');
+  if (qs < 0) return out;
+  for (const [key, value] of new URLSearchParams(req.originalUrl.slice(qs + 1))) (out[key] ??= []).push(value);
+  return out;
+}
+
+function param(req: Request, name: string): string | undefined {
+  const value = (req.params as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? value.join('/') : value;
+}

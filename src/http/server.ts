@@ -1,0 +1,40 @@
+/** The Express application: request ids, body limits, the FHIR router under /fhir, errors as OperationOutcomes. */
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../rest/types';
+import { fhirRouter } from './router';
+import { errorHandler, noRoute, type Logger } from './errors';
+import { rawBody } from './body';
+
+export interface HttpOptions {
+  maxBodyBytes: number;
+  /** Builds the context of one request from its id. */
+  contextFor: (requestId: string) => RequestContext;
+  /** The body of GET /healthz. */
+  health: () => Record<string, unknown>;
+  log: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9\-._:]{1,128}$/;
+
+/** The application type main.ts listens with and tests drive with supertest. */
+export type HttpApp = Express;
+
+export function createHttpApp(options: HttpOptions): HttpApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.get('/healthz', (_req, res) => {
+    res.json(options.health());
+  });
+  app.use('/fhir', (req, res, next) => {
+    const given = req.get('x-request-id');
+    res.setHeader('X-Request-Id', given && REQUEST_ID.test(given) ? given : randomUUID());
+    next();
+  });
+  app.use('/fhir', rawBody(options.maxBodyBytes));
+  app.use('/fhir', fhirRouter((_req, res) => options.contextFor(String(res.getHeader('X-Request-Id')))));
+  app.use('/fhir', noRoute);
+  app.use(errorHandler(options.maxBodyBytes, options.log));
+  return app;
+}

@@ -1,0 +1,43 @@
+/**
+ * How resources are laid out in storage: per resource type, a collection of current versions
+ * (`Patient`) and a collection of every version (`Patient_history`). Only the repository reads these.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { Doc } from '../storage/port';
+
+/** The current version of one logical resource (a deletion keeps the doc, with deleted: true). */
+export interface CurrentDoc extends Doc {
+  versionId: number;
+  lastUpdated: string;
+  lastUpdatedMs: number;
+  deleted: boolean;
+  resource: Resource | null;
+}
+
+export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One version of one resource. `endedMs` is when the next version replaced it (null while current). */
+export interface HistoryDoc extends Doc {
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  lastUpdatedMs: number;
+  endedMs: number | null;
+  method: HistoryMethod;
+  resource: Resource | null;
+}
+
+export const HISTORY_SUFFIX = '_history';
+
+export function currentCollection(type: string): string {
+  return type;
+}
+
+export function historyCollection(type: string): string {
+  return type + HISTORY_SUFFIX;
+}
+
+export function historyKey(id: string, versionId: number): string {
+  return `${id}/${versionId}`;
+}

@@ -1,0 +1,219 @@
+/**
+ * The FHIR repository: versioned create/read/vread/update/delete over the storage port, written once
+ * for every engine (R4 http.html: create, read, vread, update, delete). Every access passes the
+ * caller's AccessPolicy; every write is validated and committed together with its history entry.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { Collections, Store } from '../storage/port';
+import { DuplicateKeyError } from '../storage/port';
+import { conflict, fail, gone, notFound, OperationOutcomeError, outcome, preconditionFailed, type Issue } from '../fhir/outcome';
+import { newId } from '../fhir/ids';
+import type { AccessPolicy } from './access';
+import { currentCollection, historyCollection, historyKey, type CurrentDoc, type HistoryDoc, type HistoryMethod } from './documents';
+import { readHistory, type HistoryPage, type HistoryQuery } from './history';
+
+export interface RepositoryDeps {
+  /** Validates new content; any issue with severity error or fatal rejects the write. */
+  validate: (resource: Resource) => Issue[];
+  access: AccessPolicy;
+  now?: () => Date;
+}
+
+export interface UpdateResult {
+  resource: Resource;
+  /** True when no current version existed (update-as-create, or re-creation after a delete). */
+  created: boolean;
+}
+
+export interface DeleteResult {
+  /** The version that records the deletion; undefined when there was nothing to delete. */
+  versionId?: string;
+  lastUpdated?: string;
+}
+
+export class Repository {
+  constructor(
+    private readonly db: Collections,
+    private readonly deps: RepositoryDeps,
+    /** Set on a top-level repository: each write then runs in its own store transaction. */
+    private readonly store?: Store,
+  ) {}
+
+  /** Runs `work` against a repository whose writes commit together (all or nothing). */
+  async transaction<R>(work: (repo: Repository) => Promise<R>): Promise<R> {
+    if (!this.store) return work(this);
+    return this.store.transaction((tx) => work(new Repository(tx, this.deps)));
+  }
+
+  /** create: the server assigns id, versionId 1 and lastUpdated; a client id in the body is ignored. */
+  async create<T extends Resource>(resource: T): Promise<T> {
+    const id = newId();
+    this.check({ ...resource, id });
+    return this.write(async (db) => {
+      const stored = this.stamp({ ...resource, id }, 1);
+      await db.collection<CurrentDoc>(currentCollection(stored.resourceType)).insertOne(this.currentDoc(stored, 1));
+      await this.appendHistory(db, stored.resourceType, id, 1, stored, 'POST');
+      return stored as T;
+    });
+  }
+
+  /** read: the current version; 404 when it never existed, 410 when deleted. */
+  async read<T extends Resource>(type: string, id: string): Promise<T> {
+    this.assertReadableType(type);
+    const doc = await this.db.collection<CurrentDoc>(currentCollection(type)).findOne({ _id: id });
+    if (!doc) throw notFound(`${type}/${id} is not known`);
+    if (doc.deleted || !doc.resource) throw gone(`${type}/${id} was deleted (version ${doc.versionId} at ${doc.lastUpdated})`);
+    return this.visible(doc.resource) as T;
+  }
+
+  /** vread: one version; 404 when that version never existed, 410 when it records a deletion. */
+  async vread<T extends Resource>(type: string, id: string, versionId: string): Promise<T> {
+    this.assertReadableType(type);
+    const n = /^[1-9]\d{0,15}$/.test(versionId) ? Number(versionId) : NaN;
+    const doc = Number.isNaN(n) ? null : await this.db.collection<HistoryDoc>(historyCollection(type)).findOne({ _id: historyKey(id, n) });
+    if (!doc) throw notFound(`${type}/${id} has no version ${versionId}`);
+    if (!doc.resource) throw gone(`version ${versionId} of ${type}/${id} records its deletion`);
+    return this.visible(doc.resource) as T;
+  }
+
+  /**
+   * update: replaces the current version (or creates the resource with the client's id). With
+   * `ifMatch`, the current version must be that one (412 otherwise). Content identical to the current
+   * version apart from meta.versionId/lastUpdated makes no new version.
+   */
+  async update<T extends Resource>(resource: T, options: { ifMatch?: string } = {}): Promise<UpdateResult & { resource: T }> {
+    const type = resource.resourceType;
+    const id = resource.id as string;
+    this.check(resource);
+    return this.write(async (db) => {
+      const current = await db.collection<CurrentDoc>(currentCollection(type)).findOne({ _id: id });
+      if (options.ifMatch !== undefined && (!current || String(current.versionId) !== options.ifMatch || current.deleted)) {
+        const actual = current ? (current.deleted ? `deleted at version ${current.versionId}` : `at version ${current.versionId}`) : 'not present';
+        throw preconditionFailed(`If-Match names version ${options.ifMatch} of ${type}/${id}, but the resource is ${actual}`);
+      }
+      if (current && !current.deleted && current.resource) {
+        if (!this.deps.access.canWrite(current.resource)) throw forbidden(type, id);
+        if (sameContent(current.resource, resource)) return { resource: this.visible(current.resource) as T, created: false };
+      }
+      const versionId = current ? current.versionId + 1 : 1;
+      const stored = this.stamp(resource, versionId);
+      const collection = db.collection<CurrentDoc>(currentCollection(type));
+      if (current) {
+        const { matchedCount } = await collection.replaceOne({ _id: id, versionId: current.versionId }, this.currentDoc(stored, versionId));
+        if (matchedCount === 0) throw conflict(`${type}/${id} was changed by another request at the same moment; retry`);
+        await this.endPreviousVersion(db, type, id, current.versionId, stored);
+      } else {
+        await collection.insertOne(this.currentDoc(stored, versionId));
+      }
+      await this.appendHistory(db, type, id, versionId, stored, 'PUT');
+      return { resource: stored as T, created: !current || current.deleted };
+    });
+  }
+
+  /** delete: records a deletion version; deleting what is absent or already deleted changes nothing. */
+  async delete(type: string, id: string): Promise<DeleteResult> {
+    return this.write(async (db) => {
+      const collection = db.collection<CurrentDoc>(currentCollection(type));
+      const current = await collection.findOne({ _id: id });
+      if (!current || current.deleted || !current.resource) return {};
+      if (!this.deps.access.canWrite(current.resource)) throw forbidden(type, id);
+      const versionId = current.versionId + 1;
+      const now = this.now();
+      const doc: CurrentDoc = { _id: id, versionId, lastUpdated: now.toISOString(), lastUpdatedMs: now.getTime(), deleted: true, resource: null };
+      const { matchedCount } = await collection.replaceOne({ _id: id, versionId: current.versionId }, doc);
+      if (matchedCount === 0) throw conflict(`${type}/${id} was changed by another request at the same moment; retry`);
+      await this.endPreviousVersion(db, type, id, current.versionId, null, now);
+      await this.appendHistory(db, type, id, versionId, null, 'DELETE', now);
+      return { versionId: String(versionId), lastUpdated: doc.lastUpdated };
+    });
+  }
+
+  /** history at instance, type or system level, newest first, with keyset paging. */
+  async history(query: HistoryQuery): Promise<HistoryPage> {
+    if (query.type) this.assertReadableType(query.type);
+    const page = await readHistory(this.db, query, (type) => this.deps.access.canReadType(type));
+    page.entries = page.entries.filter((e) => !e.resource || this.deps.access.canRead(e.resource));
+    return page;
+  }
+
+  private async write<R>(work: (db: Collections) => Promise<R>): Promise<R> {
+    try {
+      if (this.store) return await this.store.transaction(work);
+      return await work(this.db);
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) throw conflict(`a concurrent request wrote the same resource (${err.key}); retry`);
+      throw err;
+    }
+  }
+
+  /** Validates new content and asks the access policy; throws 400 with every issue when invalid. */
+  private check(resource: Resource): void {
+    const issues = this.deps.validate(resource);
+    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
+      throw new OperationOutcomeError('invalid', outcome(issues));
+    }
+    if (!this.deps.access.canWrite(resource)) throw forbidden(resource.resourceType, resource.id ?? '');
+  }
+
+  /** Sets the server-owned meta.versionId and meta.lastUpdated. */
+  private stamp<T extends Resource>(resource: T, versionId: number): T {
+    const meta = { ...resource.meta, versionId: String(versionId), lastUpdated: this.now().toISOString() };
+    return { ...resource, meta };
+  }
+
+  private currentDoc(resource: Resource, versionId: number): CurrentDoc {
+    const lastUpdated = resource.meta?.lastUpdated as string;
+    return { _id: resource.id as string, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource };
+  }
+
+  private async appendHistory(db: Collections, type: string, id: string, versionId: number, resource: Resource | null, method: HistoryMethod, at?: Date) {
+    const lastUpdated = resource?.meta?.lastUpdated ?? (at ?? this.now()).toISOString();
+    const doc: HistoryDoc = { _id: historyKey(id, versionId), type, id, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), endedMs: null, method, resource };
+    await db.collection<HistoryDoc>(historyCollection(type)).insertOne(doc);
+  }
+
+  private async endPreviousVersion(db: Collections, type: string, id: string, versionId: number, next: Resource | null, at?: Date) {
+    const history = db.collection<HistoryDoc>(historyCollection(type));
+    const previous = await history.findOne({ _id: historyKey(id, versionId) });
+    if (!previous) return;
+    const endedMs = next?.meta?.lastUpdated ? Date.parse(next.meta.lastUpdated) : (at ?? this.now()).getTime();
+    await history.replaceOne({ _id: previous._id }, { ...previous, endedMs });
+  }
+
+  private visible(resource: Resource): Resource {
+    if (!this.deps.access.canRead(resource)) throw notFound(`${resource.resourceType}/${resource.id} is not known`);
+    return resource;
+  }
+
+  private assertReadableType(type: string): void {
+    if (!this.deps.access.canReadType(type)) throw fail('not-found', 'forbidden', `resources of type ${type} are not visible to ${this.deps.access.actor.display}`);
+  }
+
+  private now(): Date {
+    return this.deps.now ? this.deps.now() : new Date();
+  }
+}
+
+function forbidden(type: string, id: string): OperationOutcomeError {
+  return fail('not-found', 'forbidden', `${type}/${id} may not be changed by this caller`);
+}
+
+/** Same content apart from the server-owned meta.versionId and meta.lastUpdated. */
+function sameContent(a: Resource, b: Resource): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(resource: Resource): string {
+  const { meta, ...rest } = resource;
+  const { versionId: _v, lastUpdated: _l, ...otherMeta } = meta ?? {};
+  return stableStringify(Object.keys(otherMeta).length ? { ...rest, meta: otherMeta } : rest);
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,13 @@
+/** vread (R4 http.html#vread): GET [base]/[type]/[id]/_history/[vid]. */
+import type { Handler } from './types';
+import { assertKnownType } from './resource-type';
+import { assertValidId } from '../fhir/ids';
+import { versionOf } from './version';
+
+export const vread: Handler = async (ctx, req) => {
+  const type = req.type as string;
+  assertKnownType(type);
+  assertValidId(req.id as string);
+  const resource = await ctx.repo.vread(type, req.id as string, req.versionId as string);
+  return { kind: 'ok', body: resource, version: versionOf(resource) };
+};

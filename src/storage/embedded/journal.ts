@@ -1,0 +1,136 @@
+/**
+ * The append-only journal with group commit: a record's promise resolves only after the bytes are
+ * written and fdatasync'ed. While one write+sync is in flight, newly appended records queue up and
+ * go out together in the next single write+sync, so concurrent writers share the cost of a sync.
+ */
+import fs, { type FileHandle } from 'node:fs/promises';
+import { StoreFailedError } from '../errors';
+import { encodeRecord } from './record';
+
+interface Queued {
+  frame: Buffer;
+  onDurable: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class Journal {
+  private queue: Queued[] = [];
+  private running = false;
+  private idleWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  private failure: unknown = undefined;
+  private syncCount = 0;
+
+  private constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private bytes: number,
+  ) {}
+
+  /** Opens an existing (recovered) journal for appending, creating it if missing. */
+  static async open(file: string): Promise<Journal> {
+    const handle = await fs.open(file, 'a');
+    const { size } = await handle.stat();
+    return new Journal(file, handle, size);
+  }
+
+  /** Creates a new, empty journal; fails if the file exists. The caller fsyncs the directory. */
+  static async create(file: string): Promise<Journal> {
+    return new Journal(file, await fs.open(file, 'ax'), 0);
+  }
+
+  /** Bytes in the journal, counting records still queued. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** How many write+sync rounds have completed (each may carry many records). */
+  get syncs(): number {
+    return this.syncCount;
+  }
+
+  /** Why the journal stopped accepting records, if it did. */
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  /**
+   * Appends one record. `onDurable` runs synchronously right after the record is synced (records
+   * complete in append order), before the returned promise resolves.
+   */
+  append(payload: string, onDurable: () => void): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
+    const frame = encodeRecord(payload);
+    this.bytes += frame.length;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ frame, onDurable, resolve, reject });
+      if (!this.running) void this.run();
+    });
+  }
+
+  /** Resolves once every record appended so far is durable (rejects if the journal failed). */
+  flush(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
+  }
+
+  /** Flushes and closes the file. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && this.failure === undefined) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          await this.writeAll(batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((q) => q.frame)));
+          await this.handle.datasync();
+          this.syncCount++;
+        } catch (err) {
+          this.fail(err, batch);
+          break;
+        }
+        for (let i = 0; i < batch.length; i++) {
+          try {
+            batch[i].onDurable();
+          } catch (err) {
+            this.fail(err, batch.slice(i));
+            break;
+          }
+          batch[i].resolve();
+        }
+      }
+    } finally {
+      this.running = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) {
+        if (this.failure === undefined) w.resolve();
+        else w.reject(new StoreFailedError(this.failure));
+      }
+    }
+  }
+
+  private fail(err: unknown, unfinished: Queued[]): void {
+    this.failure = err;
+    const rejected = unfinished.concat(this.queue);
+    this.queue = [];
+    for (const q of rejected) q.reject(new StoreFailedError(err));
+  }
+
+  private async writeAll(buf: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < buf.length) {
+      const { bytesWritten } = await this.handle.write(buf, offset, buf.length - offset, null);
+      offset += bytesWritten;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The embedded engine's in-memory state in two layers. `committed` is what readers outside a
+ * transaction see: only writes whose journal record is durable. `pending` holds writes already
+ * validated and journaled but not yet synced; writers (and transactions) see committed + pending,
+ * so a write never validates against stale data, while readers never see a write that a crash
+ * could still take back.
+ */
+import type { Doc, Sort } from '../port';
+import { makeIndexSpec, type IndexSpec } from './indexes';
+import { Schema, Table } from './table';
+
+/** One change, as journaled. `put` inserts or replaces a whole document. */
+export type Op =
+  | { o: 'put'; c: string; doc: Doc; seq: number; json: string }
+  | { o: 'del'; c: string; id: string }
+  | { o: 'index'; c: string; keys: Sort; unique: boolean };
+
+/** A change as read back from a journal record. */
+export type StoredOp = { o: 'put'; c: string; d: Doc } | { o: 'del'; c: string; id: string } | { o: 'index'; c: string; keys: Sort; unique: boolean };
+
+/** One collection as a snapshot holds it. */
+export interface FrozenCollection {
+  name: string;
+  indexes: Array<{ keys: Sort; unique: boolean }>;
+  docs: Doc[];
+}
+
+export type Layer = Map<string, Table>;
+
+export class State {
+  readonly schemas = new Map<string, Schema>();
+  readonly committed: Layer = new Map();
+  readonly pending: Layer = new Map();
+  nextSeq = 1;
+  /** The last journal record number assigned. */
+  lastLsn = 0;
+
+  schema(name: string): Schema {
+    let schema = this.schemas.get(name);
+    if (!schema) this.schemas.set(name, (schema = new Schema()));
+    return schema;
+  }
+
+  /** The table for `name` in `layer`, created when missing. */
+  table(layer: Layer, name: string): Table {
+    let table = layer.get(name);
+    if (!table) layer.set(name, (table = new Table(this.schema(name))));
+    return table;
+  }
+
+  /** The existing tables for `name`, bottom first: committed, then pending (if `latest`), then `overlay`. */
+  layers(name: string, latest: boolean, overlay?: Layer): Table[] {
+    const out: Table[] = [];
+    const c = this.committed.get(name);
+    if (c) out.push(c);
+    if (latest) {
+      const p = this.pending.get(name);
+      if (p && p.entries.size > 0) out.push(p);
+    }
+    const o = overlay?.get(name);
+    if (o) out.push(o);
+    return out;
+  }
+
+  /** Declares an index: every table of the collection builds its data now (idempotent). */
+  declareIndex(name: string, spec: IndexSpec, overlays: Layer[] = []): void {
+    const schema = this.schema(name);
+    if (schema.specs.some((s) => s.name === spec.name)) return;
+    schema.add(spec);
+    this.table(this.committed, name).addIndex(spec);
+    for (const layer of [this.pending, ...overlays]) layer.get(name)?.addIndex(spec);
+  }
+
+  /** Applies a durable record's changes to the committed layer and drops them from pending. */
+  settle(lsn: number, ops: readonly Op[]): void {
+    for (const op of ops) {
+      if (op.o === 'put') this.put(op.c, op.doc, op.seq);
+      else if (op.o === 'del') this.committed.get(op.c)?.delete(op.id);
+    }
+    for (const op of ops) {
+      if (op.o === 'index') continue;
+      const table = this.pending.get(op.c);
+      const id = op.o === 'put' ? op.doc._id : op.id;
+      const entry = table?.entries.get(id);
+      if (table && entry && entry.lsn <= lsn) table.delete(id);
+    }
+  }
+
+  /** Re-applies a journaled record during recovery. */
+  replay(ops: readonly StoredOp[]): void {
+    for (const op of ops) {
+      if (op.o === 'put') this.put(op.c, op.d);
+      else if (op.o === 'del') this.committed.get(op.c)?.delete(op.id);
+      else this.declareIndex(op.c, makeIndexSpec(op.keys, op.unique));
+    }
+  }
+
+  /** Loads one collection from a snapshot. */
+  load(collection: FrozenCollection): void {
+    const table = this.table(this.committed, collection.name);
+    for (const index of collection.indexes) this.declareIndex(collection.name, makeIndexSpec(index.keys, index.unique));
+    for (const doc of collection.docs) table.set(doc._id, { doc, seq: this.nextSeq++, lsn: 0 });
+  }
+
+  /** A point-in-time view of the committed layer for a snapshot (documents are never mutated in place). */
+  freeze(): FrozenCollection[] {
+    return [...this.committed.keys()].sort().map((name) => {
+      const table = this.committed.get(name) as Table;
+      return {
+        name,
+        indexes: table.schema.specs.map((s) => ({ keys: s.keys, unique: s.unique })),
+        docs: Array.from(table.entries.values(), (e) => e.doc as Doc),
+      };
+    });
+  }
+
+  private put(name: string, doc: Doc, seq?: number): void {
+    const table = this.table(this.committed, name);
+    const existing = table.entries.get(doc._id);
+    table.set(doc._id, { doc, seq: existing?.seq ?? seq ?? this.nextSeq++, lsn: 0 });
+  }
+}
+
+/** The journal payload for one commit: its record number and its ops (documents as already serialised). */
+export function encodeOps(lsn: number, ops: readonly Op[]): string {
+  const parts = ops.map((op) => {
+    if (op.o === 'put') return `{"o":"put","c":${JSON.stringify(op.c)},"d":${op.json}}`;
+    if (op.o === 'del') return JSON.stringify({ o: 'del', c: op.c, id: op.id });
+    return JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique });
+  });
+  return `{"lsn":${lsn},"ops":[${parts.join(',')}]}`;
+}

@@ -1,0 +1,157 @@
+/**
+ * One collection within one layer of state: documents by _id plus the equality and unique index data
+ * for the collection's declared indexes. The committed layer holds documents only; overlay layers
+ * (uncommitted transactions, commits awaiting their fsync) also hold tombstones (doc null).
+ */
+import type { Doc } from '../port';
+import { describeKey, makeIndexSpec, uniqueKeys, type IndexSpec } from './indexes';
+import { equalityKeys, type Primitive } from './paths';
+import type { Sort } from '../port';
+
+export interface Entry {
+  /** null marks a deletion in an overlay layer. */
+  doc: Doc | null;
+  /** Natural-order position: assigned at first insertion, kept by replacements. */
+  seq: number;
+  /** In the pending layer, the journal record that last wrote this entry. */
+  lsn: number;
+}
+
+/** The index declarations of one collection, shared by its tables in every layer. */
+export class Schema {
+  readonly specs: IndexSpec[] = [];
+  /** Field path → path segments, for every field that has an equality index. */
+  readonly fields = new Map<string, string[]>();
+
+  /** The declaration with these keys, if any. */
+  find(keys: Sort): IndexSpec | undefined {
+    const name = makeIndexSpec(keys, false).name;
+    return this.specs.find((s) => s.name === name);
+  }
+
+  add(spec: IndexSpec): void {
+    this.specs.push(spec);
+    spec.fields.forEach((f, i) => this.fields.set(f, spec.segments[i]));
+  }
+}
+
+export class Table {
+  readonly entries = new Map<string, Entry>();
+  private live = 0;
+  private readonly equality = new Map<string, Map<Primitive, Set<string>>>();
+  private readonly unique = new Map<string, Map<string, string>>();
+
+  constructor(readonly schema: Schema) {
+    for (const spec of schema.specs) this.addIndex(spec);
+  }
+
+  /** Number of documents (tombstones excluded). */
+  get count(): number {
+    return this.live;
+  }
+
+  set(id: string, entry: Entry): void {
+    const old = this.entries.get(id);
+    if (old?.doc) this.unindex(id, old.doc);
+    this.entries.set(id, entry);
+    if (entry.doc) this.index(id, entry.doc);
+    this.live += (entry.doc ? 1 : 0) - (old?.doc ? 1 : 0);
+  }
+
+  delete(id: string): void {
+    const old = this.entries.get(id);
+    if (!old) return;
+    if (old.doc) {
+      this.unindex(id, old.doc);
+      this.live--;
+    }
+    this.entries.delete(id);
+  }
+
+  /** Builds index data for a newly declared index over the documents already here. */
+  addIndex(spec: IndexSpec): void {
+    for (let i = 0; i < spec.fields.length; i++) {
+      const field = spec.fields[i];
+      if (this.equality.has(field)) continue;
+      const map = new Map<Primitive, Set<string>>();
+      this.equality.set(field, map);
+      for (const [id, entry] of this.entries) if (entry.doc) addEquality(map, id, entry.doc, spec.segments[i]);
+    }
+    if (spec.unique && !this.unique.has(spec.name)) {
+      const map = new Map<string, string>();
+      this.unique.set(spec.name, map);
+      for (const [id, entry] of this.entries) if (entry.doc) for (const key of uniqueKeys(entry.doc, spec)) map.set(key, id);
+    }
+  }
+
+  /** How many ids the equality index on `field` holds for `values` (an upper bound on matches). */
+  estimate(field: string, values: readonly Primitive[]): number {
+    if (field === '_id') return values.length;
+    const map = this.equality.get(field);
+    if (!map) return Infinity;
+    let n = 0;
+    for (const v of values) n += map.get(v)?.size ?? 0;
+    return n;
+  }
+
+  /** Ids whose document may hold one of `values` at `field`, via the index. */
+  lookup(field: string, values: readonly Primitive[]): Iterable<string> {
+    if (field === '_id') return values.filter((v): v is string => typeof v === 'string' && this.entries.has(v));
+    const map = this.equality.get(field);
+    if (!map) throw new Error(`bug: no equality index on ${field}`);
+    if (values.length === 1) return map.get(values[0]) ?? [];
+    const ids = new Set<string>();
+    for (const v of values) for (const id of map.get(v) ?? []) ids.add(id);
+    return ids;
+  }
+
+  /** The id that holds `key` in unique index `spec` within this table, if any. */
+  uniqueOwner(spec: IndexSpec, key: string): string | undefined {
+    return this.unique.get(spec.name)?.get(key);
+  }
+
+  /** Readable form of a unique key, for DuplicateKeyError. */
+  describe(spec: IndexSpec, key: string): string {
+    return describeKey(spec, key);
+  }
+
+  private index(id: string, doc: Doc): void {
+    for (const [field, segments] of this.schema.fields) {
+      const map = this.equality.get(field);
+      if (map) addEquality(map, id, doc, segments);
+    }
+    for (const spec of this.schema.specs) {
+      const map = spec.unique ? this.unique.get(spec.name) : undefined;
+      if (map) for (const key of uniqueKeys(doc, spec)) map.set(key, id);
+    }
+  }
+
+  private unindex(id: string, doc: Doc): void {
+    for (const [field, segments] of this.schema.fields) {
+      const map = this.equality.get(field);
+      if (!map) continue;
+      const keys = new Set<Primitive>();
+      equalityKeys(doc, segments, 0, keys);
+      for (const k of keys) {
+        const ids = map.get(k);
+        if (!ids) continue;
+        ids.delete(id);
+        if (ids.size === 0) map.delete(k);
+      }
+    }
+    for (const spec of this.schema.specs) {
+      const map = spec.unique ? this.unique.get(spec.name) : undefined;
+      if (map) for (const key of uniqueKeys(doc, spec)) if (map.get(key) === id) map.delete(key);
+    }
+  }
+}
+
+function addEquality(map: Map<Primitive, Set<string>>, id: string, doc: Doc, segments: readonly string[]): void {
+  const keys = new Set<Primitive>();
+  equalityKeys(doc, segments, 0, keys);
+  for (const k of keys) {
+    let ids = map.get(k);
+    if (!ids) map.set(k, (ids = new Set()));
+    ids.add(id);
+  }
+}

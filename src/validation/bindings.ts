@@ -1,0 +1,90 @@
+/**
+ * Required ValueSet bindings (FHIR R4 terminologies.html#strength): a `code` must be in the value
+ * set; a Coding must come from it (its system included by the value set, or, without a system, its
+ * code one of the value set's codes); a CodeableConcept needs at least one such coding, so a
+ * CodeableConcept with only text fails a required binding (as the HL7 validator reports it).
+ * Value sets that cannot be expanded locally are skipped; see valuesets.ts.
+ */
+import type { Coding } from '@medplum/fhirtypes';
+import type { Issue } from '../fhir/outcome';
+import { issue } from '../fhir/outcome';
+import type { Expansion } from './valuesets';
+import { expandValueSet } from './valuesets';
+import type { PropertyInfo } from './walk';
+
+const MAX_LISTED_CODES = 12;
+
+/** Codes an element's R4 definition allows besides its required value set. */
+const ALSO_ALLOWED: Record<string, ReadonlySet<string>> = {
+  // R4 comment on CapabilityStatement.format: "'xml', 'json' and 'ttl' are allowed ... Otherwise, mime types are legal here."
+  'CapabilityStatement.format': new Set(['xml', 'json', 'ttl']),
+};
+
+/** Appends an issue when a value of an element with a required binding is not in the bound value set. */
+export function checkRequiredBinding(value: unknown, info: PropertyInfo, path: string, issues: Issue[]): void {
+  const valueSet = info.binding?.strength === 'required' ? info.binding.valueSet : undefined;
+  if (!valueSet) return;
+  switch (info.type) {
+    case 'code':
+      if (typeof value === 'string' && !ALSO_ALLOWED[info.element.path]?.has(value)) checkCode(value, expandValueSet(valueSet), path, issues);
+      return;
+    case 'Coding':
+      if (isObject(value)) checkCodings([value as Coding], false, expandValueSet(valueSet), path, issues);
+      return;
+    case 'CodeableConcept':
+      if (isObject(value)) checkCodings(codingsOf(value), true, expandValueSet(valueSet), path, issues);
+      return;
+    default:
+      return; // bindings on string, uri or Quantity are not checked (none is required in base R4)
+  }
+}
+
+function checkCode(code: string, expansion: Expansion, path: string, issues: Issue[]): void {
+  if (expansion.kind === 'unchecked') return;
+  if (expansion.kind === 'syntax') {
+    if (!expansion.test(code)) {
+      issues.push(invalid(`Value "${code}" of ${path} is not ${expansion.format}, as required by the value set ${expansion.url}`, path));
+    }
+    return;
+  }
+  if (!expansion.codes.has(code)) {
+    issues.push(invalid(`Value "${code}" of ${path} is not in the required value set ${expansion.url}${allowed(expansion)}`, path));
+  }
+}
+
+function checkCodings(codings: Coding[], concept: boolean, expansion: Expansion, path: string, issues: Issue[]): void {
+  if (expansion.kind === 'unchecked') return;
+  if (codings.some((c) => inExpansion(c, expansion))) return;
+  if (codings.length === 0) {
+    issues.push(invalid(`${path} has no coding, but a code from the required value set ${expansion.url} is needed${allowed(expansion)}`, path));
+    return;
+  }
+  const found = codings.map((c) => `${c.system ?? '(no system)'}#${c.code ?? '(no code)'}`).join(', ');
+  const what = concept ? `None of the codings of ${path} (${found}) is` : `Coding ${found} of ${path} is not`;
+  issues.push(invalid(`${what} in the required value set ${expansion.url}${allowed(expansion)}`, path));
+}
+
+function inExpansion(coding: Coding, expansion: Exclude<Expansion, { kind: 'unchecked' }>): boolean {
+  const { system, code } = coding;
+  if (typeof code !== 'string') return false;
+  if (expansion.kind === 'syntax') return (system === undefined || system === expansion.system) && expansion.test(code);
+  return typeof system === 'string' ? expansion.pairs.has(`${system}|${code}`) : expansion.codes.has(code);
+}
+
+function allowed(expansion: Expansion): string {
+  if (expansion.kind !== 'codes' || expansion.codes.size > MAX_LISTED_CODES) return '';
+  return ` (allowed: ${[...expansion.codes].join(', ')})`;
+}
+
+function codingsOf(concept: Record<string, unknown>): Coding[] {
+  const coding = concept.coding;
+  return Array.isArray(coding) ? coding.filter(isObject) : [];
+}
+
+function invalid(text: string, path: string): Issue {
+  return issue('error', 'code-invalid', text, path);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

