@@ -21,5 +21,5 @@ export default tseslint.config(
     ignores: ['src/http/**', 'src/main.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'Express stays in src/http/.' }] }] },
   },
-  { files: ['**/*.js', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -26,7 +26,7 @@ export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp 
     log,
     contextFor: (requestId) => {
       const access = operatorAccess;
-      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate: validateBase, access }, store), config };
+      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate: validateBase, access, baseUrl: config.baseUrl }, store), config };
     },
   });
 }

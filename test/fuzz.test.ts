@@ -5,16 +5,16 @@
  * reads back as sent and passes base R4 validation.
  */
 import zlib from 'node:zlib';
-import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { Resource } from '@medplum/fhirtypes';
+import { buildTypeName, tryGetDataType } from '@medplum/core';
 import { startTestApp, TEST_BASE_URL, type TestApp } from './helpers/test-app';
 import { validateBase } from '../src/validation/validate';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_250_601;
 /** Small body limit, so that huge strings also exercise the 413 path cheaply. */
 const MAX_BODY = 256 * 1024;
-const RUNS = { mutated: 4000, randomBodies: 2500, paths: 2000, headers: 2000 };
+const RUNS = { mutated: 4000, randomBodies: 2500, paths: 2000, headers: 2000, deep: 150 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -86,24 +86,33 @@ const oddId: fc.Arbitrary<string> = fc.oneof(
 );
 const anyId = fc.oneof({ weight: 3, arbitrary: validId }, { weight: 2, arbitrary: oddId });
 
-function deep(depth: number, asArray: boolean): Json {
-  let v: Json = 'bottom';
-  for (let i = 0; i < depth; i++) v = asArray ? [v] : { a: v };
-  return v;
+/**
+ * Large values are generated as small markers and expanded only when the body is built, so that
+ * fast-check can print (and shrink) a counterexample that holds them.
+ */
+type Marker = { $fuzz: 'deep'; depth: number; array: boolean } | { $fuzz: 'huge'; length: number };
+
+function materialize(v: Json): Json {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof v.$fuzz !== 'string') return v;
+  const m = v as unknown as Marker;
+  if (m.$fuzz === 'huge') return 'x'.repeat(m.length);
+  let out: Json = 'bottom';
+  for (let i = 0; i < m.depth; i++) out = m.array ? [out] : { a: out };
+  return out;
 }
 
 const specialValue: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json> },
   { weight: 2, arbitrary: fc.constantFrom<Json>(null, '', ' ', 0, -0.0, 1e308, -1, 1.5, true, false, [], {}, [null], [''], '  padded  ', 'true', '2024-13-45', 'Patient/', '#', 'urn:uuid:') },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 1000, max: 20_000 }), fc.integer({ min: 300_000, max: 400_000 })).map((n) => 'x'.repeat(n)) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 2, max: 3000 }), fc.boolean()).map(([d, a]) => deep(d, a)) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 1000, max: 20_000 }), fc.integer({ min: 300_000, max: 400_000 })).map((length): Json => ({ $fuzz: 'huge', length })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 2, max: 3000 }), fc.boolean()).map(([depth, array]): Json => ({ $fuzz: 'deep', depth, array })) },
   { weight: 1, arbitrary: fc.constantFrom<Json>('Patient', 'Observation', 'Resource', 'DomainResource', 'patient', 'OperationOutcome') },
 );
 
 const fieldName: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('extension', 'modifierExtension', 'id', 'meta', 'text', 'contained', 'resourceType', 'implicitRules', 'language',
-    '_birthDate', '_status', '_id', 'valueString', 'value[x]', 'fhir_comments', '__proto__', 'constructor', 'prototype', '$where', 'a.b', '', ' ', 'status', 'subject', 'code'),
+    '_birthDate', '_status', '_id', 'valueString', 'value[x]', 'deceased[x]', 'fhir_comments', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '$where', 'a.b', '', ' ', 'status', 'subject', 'code'),
   fc.string({ maxLength: 12 }),
 );
 
@@ -154,7 +163,8 @@ function retype(v: Json): Json {
   return 'null';
 }
 
-function applyMutation(root: JsonObject, m: Mutation): void {
+function applyMutation(root: JsonObject, generated: Mutation): void {
+  const m = { ...generated, value: materialize(generated.value) };
   if (m.op === 'id') return void (root.id = m.id);
   if (m.op === 'resourceType') return void (root.resourceType = m.type);
   const locs = locations(root);
@@ -313,7 +323,7 @@ async function checkedWrite(t: TestApp, s: Sent, intended: unknown): Promise<Res
     if ((await storeSize(t)) !== sizeBefore) failWith(t, s, res, 'a rejected request changed the store');
     if (target && before) {
       const after = await t.request.get(target);
-      if (after.status !== before.status || (after.status === 200 && !isDeepStrictEqual(after.body, before.body))) {
+      if (after.status !== before.status || (after.status === 200 && !sameJson(after.body, before.body))) {
         failWith(t, s, res, `a rejected request changed ${target}: ${before.status} → ${after.status} ${after.text.slice(0, 300)}`);
       }
     }
@@ -334,12 +344,103 @@ async function checkedWrite(t: TestApp, s: Sent, intended: unknown): Promise<Res
   if (get.status !== 200) failWith(t, s, res, `accepted resource is not readable at ${url}: ${get.status} ${get.text.slice(0, 300)}`);
   const stored = get.body as Resource & Record<string, unknown>;
   const expected = { ...(intended as Record<string, unknown>), ...(s.method === 'POST' ? { id: stored.id } : {}) };
-  if (!isDeepStrictEqual(withoutServerMeta(stored), withoutServerMeta(expected))) {
+  if (!sameJson(withoutServerMeta(stored), withoutServerMeta(expected))) {
     failWith(t, s, res, `accepted resource reads back different from what was sent:\n${JSON.stringify(stored).slice(0, 1500)}`);
   }
+  const badName = badPropertyName(stored);
+  if (badName !== undefined) failWith(t, s, res, `accepted resource has a property no FHIR element can have: ${JSON.stringify(badName)}`);
+  const misplaced = misplacedValue(stored);
+  if (misplaced !== undefined) failWith(t, s, res, `accepted resource has a value of the wrong JSON type at ${misplaced}`);
   const errors = validateBase(stored).filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length) failWith(t, s, res, `accepted resource fails base validation: ${JSON.stringify(errors).slice(0, 1500)}`);
   return res;
+}
+
+/**
+ * An oracle independent of the server's validator: every property name in FHIR JSON is an element
+ * name (letters and digits, starting with a letter; `_` prefixes a primitive's extensions).
+ */
+function badPropertyName(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (Array.isArray(v)) stack.push(...v);
+    else
+      for (const [k, child] of Object.entries(v)) {
+        if (!/^_?[A-Za-z][A-Za-z0-9]*$/.test(k)) return k;
+        stack.push(child);
+      }
+  }
+  return undefined;
+}
+
+/**
+ * A second oracle independent of the server's validator: guided by the R4 type schemas, every value
+ * where a primitive type is expected is a JSON string, number or boolean, and every value where a
+ * complex type is expected is an object. Returns the path of the first value that is not.
+ */
+function misplacedValue(resource: unknown): string | undefined {
+  const stack: Array<{ value: Record<string, unknown>; type: string; path: string }> = [];
+  if (resource && typeof resource === 'object' && !Array.isArray(resource)) {
+    stack.push({ value: resource as Record<string, unknown>, type: String((resource as { resourceType?: unknown }).resourceType), path: '' });
+  }
+  while (stack.length) {
+    const { value, type, path } = stack.pop() as (typeof stack)[number];
+    const schema = tryGetDataType(type);
+    if (!schema) continue;
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'resourceType') continue;
+      const name = key.startsWith('_') ? key.slice(1) : key;
+      const [elementKey, code] = elementType(schema.elements, name);
+      if (!elementKey || !code) continue;
+      for (const item of Array.isArray(v) ? v : [v]) {
+        const at = `${path}${path ? '.' : type + '.'}${key}`;
+        if (item === null) continue;
+        if (key.startsWith('_')) {
+          if (typeof item !== 'object' || Array.isArray(item)) return at;
+          continue;
+        }
+        const primitive = /^[a-z]/.test(code) || code.startsWith('http://hl7.org/fhirpath/System.');
+        if (primitive !== (typeof item !== 'object') || Array.isArray(item)) return at;
+        if (primitive) continue;
+        const element = schema.elements[elementKey];
+        const next = code === 'BackboneElement' || code === 'Element' ? buildTypeName(element.path.split('.')) : code === 'Resource' ? String((item as { resourceType?: unknown }).resourceType) : code;
+        stack.push({ value: item as Record<string, unknown>, type: next, path: at });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The schema key and type code of a property name, resolving choice types (valueString → value[x], string). */
+function elementType(elements: Record<string, { type: Array<{ code: string }> }>, name: string): [string | undefined, string | undefined] {
+  const direct = elements[name];
+  if (direct && Object.prototype.hasOwnProperty.call(elements, name)) return [name, direct.type.length === 1 ? direct.type[0].code : undefined];
+  for (const key of Object.keys(elements)) {
+    if (!key.endsWith('[x]') || !name.startsWith(key.slice(0, -3))) continue;
+    const suffix = name.slice(key.length - 3);
+    const t = elements[key].type.find((x) => x.code.charAt(0).toUpperCase() + x.code.slice(1) === suffix);
+    if (t) return [key, t.code];
+  }
+  return [undefined, undefined];
+}
+
+/** Deep equality of two JSON values, without recursion (bodies may be nested thousands deep). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const stack: Array<[unknown, unknown]> = [[a, b]];
+  while (stack.length) {
+    const [x, y] = stack.pop() as [unknown, unknown];
+    if (x === y) continue;
+    if (!x || !y || typeof x !== 'object' || typeof y !== 'object' || Array.isArray(x) !== Array.isArray(y)) return false;
+    const kx = Object.keys(x);
+    if (kx.length !== Object.keys(y).length) return false;
+    for (const k of kx) {
+      if (!Object.prototype.hasOwnProperty.call(y, k)) return false;
+      stack.push([(x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]]);
+    }
+  }
+  return true;
 }
 
 function clone<T>(v: T): T {
@@ -382,8 +483,8 @@ describe('fuzzing the FHIR API', () => {
           const body = clone(SEEDS[seedIndex]);
           body.id = id;
           for (const m of mutations) applyMutation(body, m);
-          const type = urlTypeFromBody && typeof body.resourceType === 'string' && body.resourceType ? body.resourceType : String(SEEDS[seedIndex].resourceType);
-          const url = method === 'POST' ? `/fhir/${encodeSegment(type)}` : `/fhir/${encodeSegment(type)}/${encodeSegment(typeof body.id === 'string' ? body.id : id)}`;
+          const type = urlTypeFromBody && body.resourceType ? urlId(body.resourceType, String(SEEDS[seedIndex].resourceType)) : String(SEEDS[seedIndex].resourceType);
+          const url = method === 'POST' ? `/fhir/${encodeSegment(type)}` : `/fhir/${encodeSegment(type)}/${encodeSegment(urlId(body.id, id))}`;
           const text = JSON.stringify(body);
           const s: Sent = { method, url, headers: { 'Content-Type': 'application/fhir+json' }, body: text };
           tally(await checkedWrite(t, s, JSON.parse(text)));
@@ -424,7 +525,7 @@ describe('fuzzing the FHIR API', () => {
     const segment = fc.oneof(
       { weight: 3, arbitrary: anyId.map(encodeSegment) },
       // Raw (not re-encoded) text from the characters a request target may carry, including broken %-escapes.
-      { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9%._~\-]{1,20}$/) },
+      { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9%._~-]{1,20}$/) },
       { weight: 1, arbitrary: fc.constantFrom('%', '%G1', '%E0%A4%A', '%C0%AF', '%FF', '%00', '%2e%2e', '%2F', '..', '.') },
     );
     const type = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...TYPES) }, { weight: 1, arbitrary: segment });
@@ -489,10 +590,51 @@ describe('fuzzing the FHIR API', () => {
     );
   }, 300_000);
 
+  test('structurally valid resources nested thousands deep: never 5xx, and readable if accepted', async () => {
+    // Nested Questionnaire items and nested extensions are legal FHIR at any depth; a server must
+    // either refuse a depth it cannot handle (4xx) or store it so that it reads back.
+    const shape = fc.constantFrom('Questionnaire.item', 'Patient.extension', 'Observation.component.extension');
+    await fc.assert(
+      fc.asyncProperty(shape, fc.oneof(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 120, max: 5000 })), validId, async (kind, depth, id) => {
+        const text = nestedResource(kind, depth, id);
+        const type = kind.split('.')[0];
+        const s: Sent = { method: 'PUT', url: `/fhir/${type}/${id}`, headers: { 'Content-Type': 'application/fhir+json' }, body: text };
+        tally(await checkedWrite(t, s, JSON.parse(text)));
+      }),
+      params(RUNS.deep),
+    );
+  }, 300_000);
+
   test('sent at least 10,000 generated requests in all', () => {
     expect(counts.requests).toBeGreaterThanOrEqual(10_000);
   });
 });
+
+/**
+ * The id (or type) to put in the URL: the body's, unless it is not a string or too long for a request line
+ * (Node's HTTP parser answers 431 to a request head over 16 KB, before the app sees it).
+ */
+function urlId(bodyId: Json | undefined, fallback: string): string {
+  return typeof bodyId === 'string' && bodyId.length <= 1000 ? bodyId : fallback;
+}
+
+/** A valid resource whose repeating element nests `depth` levels, built as text (JSON.stringify would overflow). */
+function nestedResource(kind: string, depth: number, id: string): string {
+  switch (kind) {
+    case 'Questionnaire.item': {
+      const items = '{"linkId":"g","type":"group","item":['.repeat(depth) + '{"linkId":"d","type":"display","text":"leaf"}' + ']}'.repeat(depth);
+      return `{"resourceType":"Questionnaire","id":"${id}","status":"active","item":[${items}]}`;
+    }
+    case 'Patient.extension': {
+      const ext = '{"url":"http://example.org/nested","extension":['.repeat(depth) + '{"url":"http://example.org/leaf","valueString":"leaf"}' + ']}'.repeat(depth);
+      return `{"resourceType":"Patient","id":"${id}","extension":[${ext}]}`;
+    }
+    default: {
+      const ext = '{"url":"http://example.org/nested","extension":['.repeat(depth) + '{"url":"http://example.org/leaf","valueInteger":1}' + ']}'.repeat(depth);
+      return `{"resourceType":"Observation","id":"${id}","status":"final","code":{"text":"x"},"component":[{"code":{"text":"c"},"valueString":"v","extension":[${ext}]}]}`;
+    }
+  }
+}
 
 function decodeURIComponentSafe(s: string): string {
   try {

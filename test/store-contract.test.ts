@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
+import { DocumentLimitError } from '../src/storage/errors';
 import { openStore } from '../src/storage/open';
 import { DuplicateKeyError, type Doc, type Store } from '../src/storage/port';
 
@@ -340,6 +341,16 @@ function contract(label: string, setup: EngineSetup): void {
       expect(await store.listCollections()).toContain('Patient');
     });
 
+    it('refuses documents over MongoDB limits (nesting depth, 16 MiB) with DocumentLimitError, storing nothing', async () => {
+      const c = store.collection('Limits');
+      const nest = (levels: number): unknown => (levels === 0 ? 'leaf' : levels % 2 ? { x: nest(levels - 1) } : [nest(levels - 1)]);
+      await c.insertOne({ _id: 'ok', deep: nest(50) });
+      await expect(c.insertOne({ _id: 'deep', deep: nest(150) })).rejects.toBeInstanceOf(DocumentLimitError);
+      await expect(c.replaceOne({ _id: 'ok' }, { _id: 'ok', deep: nest(5000) })).rejects.toThrow(/more than 100 levels deep/);
+      await expect(c.insertOne({ _id: 'big', data: 'x'.repeat(17 * 1024 * 1024) })).rejects.toThrow(/over the 16777216-byte limit/);
+      expect(ids(await c.find({}))).toEqual(['ok']);
+    });
+
     it('lists collections that hold documents or indexes', async () => {
       await store.collection('A').insertOne({ _id: '1' });
       await store.collection('B').createIndex({ k: 1 });
@@ -406,5 +417,15 @@ describe('embedded engine isolation', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+const mongoUri = process.env.MONGODB_URI;
+if (mongoUri) {
+  contract('MongoDB engine', mongoSetup(mongoUri));
+} else {
+  console.log('MongoDB engine: skipped because MONGODB_URI is not set');
+  describe('MongoDB engine', () => {
+    it.skip('MongoDB engine: skipped because MONGODB_URI is not set', () => undefined);
   });
 }

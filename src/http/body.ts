@@ -30,5 +30,6 @@ export function bodyParserError(err: unknown, limitBytes: number): Error | undef
   if (type === 'entity.too.large') return fail('too-large', 'too-costly', `the body is larger than the limit of ${limitBytes} bytes (RELAY_MAX_BODY)`);
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return fail('unsupported-media-type', 'not-supported', (err as Error).message);
   if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') return invalid((err as Error).message);
+  if ((err as { status?: unknown } | null)?.status === 400) return invalid(`the request could not be read: ${(err as Error).message}`);
   return undefined;
 }

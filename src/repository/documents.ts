@@ -4,6 +4,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Doc } from '../storage/port';
+import type { SearchIndex, SortKeys } from '../search/index-values';
 
 /** The current version of one logical resource (a deletion keeps the doc, with deleted: true). */
 export interface CurrentDoc extends Doc {
@@ -12,6 +13,10 @@ export interface CurrentDoc extends Doc {
   lastUpdatedMs: number;
   deleted: boolean;
   resource: Resource | null;
+  /** Search index values (search/index-values.ts); absent on a deletion. */
+  sp?: SearchIndex;
+  /** Sort keys (search/index-values.ts); absent on a deletion. */
+  sort?: SortKeys;
 }
 
 export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -6,16 +6,20 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Collections, Store } from '../storage/port';
 import { DuplicateKeyError } from '../storage/port';
+import { DocumentLimitError } from '../storage/errors';
 import { conflict, fail, gone, notFound, OperationOutcomeError, outcome, preconditionFailed, type Issue } from '../fhir/outcome';
 import { newId } from '../fhir/ids';
 import type { AccessPolicy } from './access';
 import { currentCollection, historyCollection, historyKey, type CurrentDoc, type HistoryDoc, type HistoryMethod } from './documents';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
+import { indexResource } from '../search/extract/index';
 
 export interface RepositoryDeps {
   /** Validates new content; any issue with severity error or fatal rejects the write. */
   validate: (resource: Resource) => Issue[];
   access: AccessPolicy;
+  /** The server's base URL: absolute references on it are indexed for search as "Type/id". */
+  baseUrl: string;
   now?: () => Date;
 }
 
@@ -142,6 +146,10 @@ export class Repository {
       return await work(this.db);
     } catch (err) {
       if (err instanceof DuplicateKeyError) throw conflict(`a concurrent request wrote the same resource (${err.key}); retry`);
+      if (err instanceof DocumentLimitError) {
+        const text = err.limit === 'depth' ? 'the resource nests objects and arrays too deeply to store' : 'the resource is too large to store';
+        throw fail(err.limit === 'depth' ? 'invalid' : 'too-large', 'too-costly', `${text} (${err.message})`);
+      }
       throw err;
     }
   }
@@ -163,7 +171,8 @@ export class Repository {
 
   private currentDoc(resource: Resource, versionId: number): CurrentDoc {
     const lastUpdated = resource.meta?.lastUpdated as string;
-    return { _id: resource.id as string, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource };
+    const { sp, sort } = indexResource(resource, { baseUrl: this.deps.baseUrl });
+    return { _id: resource.id as string, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource, sp, sort };
   }
 
   private async appendHistory(db: Collections, type: string, id: string, versionId: number, resource: Resource | null, method: HistoryMethod, at?: Date) {

@@ -58,12 +58,35 @@ export class StoreClosedError extends Error {
 }
 
 /**
- * An operation inside a transaction failed, so the transaction commits nothing, even if `work`
- * caught that error (MongoDB aborts a transaction on any failed write; both engines behave alike).
+ * A transaction committed nothing because an operation inside it failed, even if `work` caught that
+ * error (MongoDB aborts a transaction on any failed write; both engines behave alike), or because it
+ * ran past its time limit.
  */
 export class TransactionAbortedError extends Error {
-  constructor(cause: unknown) {
-    super(`transaction aborted: an operation inside it failed (${(cause as Error)?.message ?? String(cause)})`, { cause });
+  constructor(reason: string, cause?: unknown) {
+    super(`transaction aborted: ${reason}`, { cause });
     this.name = 'TransactionAbortedError';
+  }
+
+  /** The error for a transaction in which `cause` was thrown by an operation. */
+  static after(cause: unknown): TransactionAbortedError {
+    return new TransactionAbortedError(`an operation inside it failed (${(cause as Error)?.message ?? String(cause)})`, cause);
+  }
+}
+
+/**
+ * A document exceeds a limit MongoDB enforces (more than 100 levels of nested objects and arrays, or
+ * more than 16 MiB), so both engines refuse it alike instead of the embedded engine storing what
+ * MongoDB would reject.
+ */
+export class DocumentLimitError extends Error {
+  constructor(
+    readonly collection: string,
+    readonly id: unknown,
+    readonly limit: 'depth' | 'size',
+    detail: string,
+  ) {
+    super(`document ${JSON.stringify(id)} in ${collection} ${detail}`);
+    this.name = 'DocumentLimitError';
   }
 }

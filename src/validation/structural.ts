@@ -3,12 +3,14 @@
  * properties, invariants), with its issues brought into Relay's shape: a message that names the
  * element, an expression in FHIRPath (`Observation.value.ofType(Quantity).value` instead of
  * Medplum's `Observation.value[x].value`), and Medplum-specific verdicts adjusted to plain R4:
- * - whitespace-only strings are a warning (R4: strings SHOULD have non-whitespace content);
+ * - its verdicts on values whose R4 rules primitives.ts applies instead (date/time formats, code
+ *   syntax, base64Binary, the 1 MB limit on base64Binary and xhtml, whitespace-only strings) are
+ *   dropped for those values;
  * - its reference-target warnings and choice-conflict warnings are dropped: references.ts and the
  *   walk report those as errors with correct paths;
- * - its base64Binary format, code format and 1 MB verdicts (base64Binary, xhtml) are dropped where
- *   primitives.ts found the value valid per R4;
- * - "Unknown data type" is dropped (resources.ts reports unknown types with a location).
+ * - "Unknown data type" is dropped (resources.ts reports unknown types with a location);
+ * - "Invalid additional property" and "Invalid JSON type" are dropped: the walk reports every unknown
+ *   property and every value of the wrong JSON type itself (Medplum misses some of each).
  */
 import { OperationOutcomeError as MedplumOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
@@ -16,9 +18,8 @@ import type { Issue } from '../fhir/outcome';
 import { issue } from '../fhir/outcome';
 import { PRIMITIVE_TYPES } from './walk';
 
-const DROPPED = [/^Invalid reference: /, /^Conflicting choice of type properties/, /^Unknown data type: /];
-const SUPERSEDED = new Set(['String cannot be larger than 1 MB', 'Invalid base64Binary format', 'Invalid code format']);
-const WARNING_ONLY = [/^String must contain non-whitespace content$/];
+const DROPPED = [/^Invalid additional property /, /^Invalid JSON type: /, /^Invalid reference: /, /^Conflicting choice of type properties/, /^Unknown data type: /];
+const SUPERSEDED = /^(Invalid (date|dateTime|instant|time|code|base64Binary) format|String cannot be larger than 1 MB|String must contain non-whitespace content)$/;
 const SEGMENT = /^([A-Za-z][A-Za-z0-9_]*)(\[x\])?((?:\[\d+\])*)$/;
 
 /** Runs @medplum/core's validator and returns its issues normalised; never throws. */
@@ -35,14 +36,14 @@ export function structuralIssues(resource: Resource, supersededPaths: ReadonlySe
     const text = original.details?.text ?? original.diagnostics ?? 'Invalid resource';
     if (DROPPED.some((re) => re.test(text))) continue;
     const located = locate(resource, original.expression?.[0]);
-    if (SUPERSEDED.has(text) && located && supersededPaths.has(located.path)) continue;
+    if (SUPERSEDED.test(text) && located && supersededPaths.has(located.path)) continue;
     out.push(normalise(original, text, located));
   }
   return out;
 }
 
 function normalise(original: OperationOutcomeIssue, text: string, located: Located | undefined): Issue {
-  const severity = WARNING_ONLY.some((re) => re.test(text)) ? 'warning' : original.severity;
+  const severity = original.severity;
   if (!located) return issue(severity, original.code, text);
   const shown = typeof located.value === 'string' && /^Invalid .* format$/.test(text) ? ` ("${truncate(located.value)}")` : '';
   const message = `${located.path}: ${text}${shown}`;

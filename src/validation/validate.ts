@@ -1,8 +1,9 @@
 /**
  * Base R4 validation of a resource before create/update: @medplum/core's structural validation
  * (structural.ts) plus what it lacks for plain R4, found in one schema-guided walk (walk.ts):
- * required ValueSet bindings, resource types and ids, org-1/dom-3, reference target types,
- * strict dateTime, narrative content, empty arrays and conflicting choice-type properties.
+ * required ValueSet bindings, resource types and ids, org-1/dom-3, reference target types, the R4
+ * syntax of date/time, code and base64Binary values, narrative content, empty arrays, conflicting
+ * choice-type properties and properties named like Object.prototype members.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Issue } from '../fhir/outcome';
@@ -22,9 +23,14 @@ export function validateBase(resource: Resource): Issue[] {
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
     return [issue('error', 'structure', 'A resource must be a JSON object')];
   }
-  const own = ownChecks(resource);
-  if (!own.rootKnown) return own.issues;
-  return [...structuralIssues(resource, own.supersededPaths), ...own.issues];
+  try {
+    const own = ownChecks(resource);
+    if (!own.rootKnown) return own.issues;
+    return [...structuralIssues(resource, own.supersededPaths), ...own.issues];
+  } catch (err) {
+    // e.g. a stack overflow on absurdly deep nesting: reject rather than throw
+    return [issue('error', 'exception', `Validator failure: ${err instanceof Error ? err.message : String(err)}`)];
+  }
 }
 
 /** True when any issue is an error (or fatal): the resource must be rejected. */
@@ -59,8 +65,15 @@ export function ownChecks(resource: Resource): OwnChecks {
       if (checkPrimitive(value, info, path, issues)) result.supersededPaths.add(path);
       if (info.type === 'Reference') checkReferenceTarget(value, info, path, containers[containers.length - 1], issues);
     },
+    wrongJsonType(expected: string, value: unknown, path: string) {
+      const got = Array.isArray(value) ? 'an array' : `a JSON ${typeof value}`;
+      issues.push(issue('error', 'structure', `${path}: Invalid JSON type: expected ${expected}, but got ${got}`, path));
+    },
     emptyArray(info: PropertyInfo, path: string) {
       issues.push(issue('error', 'structure', `${path}: an empty array is not allowed (omit ${info.name} instead)`, path));
+    },
+    unknownProperty(key: string, path: string) {
+      issues.push(issue('error', 'structure', `${path}.${key}: Invalid additional property "${key}"`, `${path}.${key}`));
     },
     choiceConflict(name: string, keys: string[], path: string) {
       issues.push(issue('error', 'structure', `${path}.${name}: only one of ${keys.map((k) => `"${k}"`).join(', ')} may be present`, `${path}.${name}`));

@@ -21,10 +21,8 @@ interface Concept {
 }
 
 interface LocalCodeSystem {
-  url: string;
   content: string;
   concepts: Map<string, Concept>;
-  roots: Concept[];
 }
 
 type CodeSet = { pairs: Set<string> } | { unchecked: string };
@@ -201,8 +199,8 @@ function applyFilter(cs: LocalCodeSystem, property: string, op: string, value: s
       case '=':
         return new Set(target ? [target] : []);
       case 'regex': {
-        const re = new RegExp(`^(?:${value})$`);
-        return new Set([...all].filter((c) => re.test(c.code)));
+        const re = safeRegExp(`^(?:${value})$`);
+        return re ? new Set([...all].filter((c) => re.test(c.code))) : undefined;
       }
       default:
         return undefined;
@@ -211,6 +209,14 @@ function applyFilter(cs: LocalCodeSystem, property: string, op: string, value: s
   if (op !== '=') return undefined;
   if (property === 'parent' && ![...all].some((c) => c.properties.has('parent'))) return new Set(target?.children ?? []);
   return new Set([...all].filter((c) => c.properties.get(property)?.includes(value)));
+}
+
+function safeRegExp(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source);
+  } catch {
+    return undefined;
+  }
 }
 
 function withDescendants(root: Concept, includeSelf: boolean): Set<Concept> {
@@ -233,7 +239,6 @@ function intersect(a: Set<string>, b: ReadonlySet<string>): Set<string> {
 /** Builds the code index of a CodeSystem: nested concepts and `child`/`parent`/`subsumedBy` properties both define the hierarchy. */
 function indexCodeSystem(cs: CodeSystem): LocalCodeSystem {
   const concepts = new Map<string, Concept>();
-  const roots: Concept[] = [];
   const links: [string, string][] = [];
   const visit = (list: CodeSystemConcept[] | undefined, parent: Concept | undefined): void => {
     for (const c of list ?? []) {
@@ -246,8 +251,7 @@ function indexCodeSystem(cs: CodeSystem): LocalCodeSystem {
         if (p.code === 'child') links.push([c.code, v]);
         if (p.code === 'parent' || p.code === 'subsumedBy') links.push([v, c.code]);
       }
-      if (parent) parent.children.push(concept);
-      else roots.push(concept);
+      parent?.children.push(concept);
       visit(c.concept, concept);
     }
   };
@@ -257,5 +261,5 @@ function indexCodeSystem(cs: CodeSystem): LocalCodeSystem {
     const c = concepts.get(child);
     if (p && c && !p.children.includes(c)) p.children.push(c);
   }
-  return { url: cs.url as string, content: cs.content, concepts, roots };
+  return { content: cs.content, concepts };
 }

@@ -29,10 +29,17 @@ export interface WalkVisitor {
   value(value: unknown, info: PropertyInfo, path: string): void;
   /** Called after the values of a resource accepted by `resource` have been walked. */
   leaveResource(path: string): void;
+  /** Called for a value whose JSON type can never be right there (an array inside an array, a string for a datatype). */
+  wrongJsonType(expected: string, value: unknown, path: string): void;
   /** Called for a JSON array with no items. */
   emptyArray(info: PropertyInfo, path: string): void;
   /** Called when an object holds more than one type of a choice element (`valueString` and `valueCode`). */
   choiceConflict(name: string, keys: string[], path: string): void;
+  /**
+   * Called for a property the type does not define. Relay reports these itself: @medplum/core's check
+   * lets some through (`constructor` and other Object.prototype names, `deceased[x]`, `value`).
+   */
+  unknownProperty(key: string, path: string): void;
 }
 
 export const PRIMITIVE_TYPES: ReadonlySet<string> = new Set([
@@ -67,13 +74,16 @@ function walkObject(obj: Record<string, unknown>, type: string, path: string, vi
   for (const key in obj) {
     if (key === 'resourceType') continue;
     const primitiveExtension = key.startsWith('_');
-    const info = props.get(primitiveExtension ? key.slice(1) : key);
-    if (!info) continue; // unknown properties are reported by the structural validator
+    const name = primitiveExtension ? key.slice(1) : key;
+    const info = props.get(name);
+    if (!info) {
+      visitor.unknownProperty(key, path);
+      continue;
+    }
     if (info.choice) {
       choices ??= new Map();
       const keys = choices.get(info.name) ?? [];
-      const jsonKey = primitiveExtension ? key.slice(1) : key;
-      if (!keys.includes(jsonKey)) keys.push(jsonKey);
+      if (!keys.includes(name)) keys.push(name);
       choices.set(info.name, keys);
     }
     const value = obj[key];
@@ -95,6 +105,11 @@ function walkObject(obj: Record<string, unknown>, type: string, path: string, vi
 
 function visit(value: unknown, info: PropertyInfo, path: string, primitiveExtension: boolean, visitor: WalkVisitor): void {
   if (value === null || value === undefined) return;
+  const expected = primitiveExtension ? 'object' : jsonTypeOf(info.type);
+  if (Array.isArray(value) || typeof value !== expected) {
+    visitor.wrongJsonType(expected === 'object' ? `an object (${primitiveExtension ? 'Element' : info.type})` : `a JSON ${expected} (${info.type})`, value, path);
+    return;
+  }
   if (primitiveExtension) {
     if (isObject(value)) walkObject(value, 'Element', path, visitor);
     return;
@@ -106,6 +121,15 @@ function visit(value: unknown, info: PropertyInfo, path: string, primitiveExtens
   } else {
     walkObject(value, info.type, path, visitor);
   }
+}
+
+const NUMBER_TYPES: ReadonlySet<string> = new Set(['decimal', 'integer', 'positiveInt', 'unsignedInt']);
+
+/** The JSON type FHIR JSON uses for a value of this FHIR type (R4 json.html#primitive). */
+function jsonTypeOf(type: string): 'boolean' | 'number' | 'string' | 'object' {
+  if (type === 'boolean') return 'boolean';
+  if (NUMBER_TYPES.has(type)) return 'number';
+  return PRIMITIVE_TYPES.has(type) ? 'string' : 'object';
 }
 
 function buildProperties(type: string): ReadonlyMap<string, PropertyInfo> {

@@ -62,5 +62,12 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
 /** Projected copies: callers may mutate results without touching the store. */
 function output<T extends Doc>(docs: Doc[], options: FindOptions): T[] {
   if (!options.projection) return docs.map((d) => cloneJson(d) as T);
-  return projectDocs(docs, options.projection).map((d) => cloneJson('_id' in d ? { _id: d._id, ...d } : d) as T);
+  return projectDocs(docs, options.projection).map((d) => cloneJson(idFirst(d)) as T);
+}
+
+/** MongoDB returns _id first; mingo's projection appends it last. */
+function idFirst(doc: Doc): Doc {
+  if (!('_id' in doc)) return doc;
+  const { _id, ...rest } = doc;
+  return { _id, ...rest };
 }

@@ -43,6 +43,10 @@ function encodeValue(value: unknown): string {
  * elements). Embedded objects compare field-order-sensitively, as in MongoDB.
  */
 export function uniqueKeys(doc: Doc, spec: IndexSpec): string[] {
+  if (spec.segments.length === 1) {
+    const values = keyValues(doc, spec.segments[0]);
+    return values.length === 1 ? [encodeValue(values[0])] : [...new Set(values.map(encodeValue))];
+  }
   let keys = [''];
   for (let i = 0; i < spec.segments.length; i++) {
     const parts = [...new Set(keyValues(doc, spec.segments[i]).map(encodeValue))];

@@ -2,10 +2,12 @@
  * The append-only journal with group commit: a record's promise resolves only after the bytes are
  * written and fdatasync'ed. While one write+sync is in flight, newly appended records queue up and
  * go out together in the next single write+sync, so concurrent writers share the cost of a sync.
+ * Each write+sync is framed as one batch (see record.ts): a batch is either wholly valid or, if a
+ * crash tore it, wholly ignored; none of its records had been acknowledged.
  */
 import fs, { type FileHandle } from 'node:fs/promises';
 import { StoreFailedError } from '../errors';
-import { encodeRecord } from './record';
+import { BATCH_MAGIC, encodeFrame, encodeRecord } from './record';
 
 interface Queued {
   frame: Buffer;
@@ -20,11 +22,12 @@ export class Journal {
   private idleWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
   private failure: unknown = undefined;
   private syncCount = 0;
+  private queuedBytes = 0;
 
   private constructor(
     readonly file: string,
     private readonly handle: FileHandle,
-    private bytes: number,
+    private written: number,
   ) {}
 
   /** Opens an existing (recovered) journal for appending, creating it if missing. */
@@ -41,7 +44,7 @@ export class Journal {
 
   /** Bytes in the journal, counting records still queued. */
   get size(): number {
-    return this.bytes;
+    return this.written + this.queuedBytes;
   }
 
   /** How many write+sync rounds have completed (each may carry many records). */
@@ -61,7 +64,7 @@ export class Journal {
   append(payload: string, onDurable: () => void): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
     const frame = encodeRecord(payload);
-    this.bytes += frame.length;
+    this.queuedBytes += frame.length;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, onDurable, resolve, reject });
       if (!this.running) void this.run();
@@ -90,8 +93,11 @@ export class Journal {
       while (this.queue.length > 0 && this.failure === undefined) {
         const batch = this.queue;
         this.queue = [];
+        const frame = encodeFrame(batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((q) => q.frame)), BATCH_MAGIC);
+        this.queuedBytes -= frame.length - 12;
+        this.written += frame.length;
         try {
-          await this.writeAll(batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((q) => q.frame)));
+          await this.writeAll(frame);
           await this.handle.datasync();
           this.syncCount++;
         } catch (err) {

@@ -1,66 +1,72 @@
 /**
- * Self-validating record framing shared by journals and snapshots:
+ * Self-validating framing shared by journals and snapshots:
  *
- *   magic (4 bytes: F7 52 4A 31) | payload length (u32 LE) | CRC-32 of length+payload (u32 LE) | payload
+ *   magic (4 bytes) | body length (u32 LE) | CRC-32 of length+body (u32 LE) | body
  *
- * The payload is UTF-8 JSON. 0xF7 never occurs in UTF-8 text, so a scan for the magic finds record
- * starts only (or binary noise, which the CRC then rejects).
+ * A record's body is UTF-8 JSON. The journal also frames each group commit (one write+fsync) as a
+ * batch whose body is its records' frames, so a batch torn by a crash is recognised as a whole even
+ * when the storage persisted its pages out of order. The magics start with 0xF7, which never occurs
+ * in UTF-8 text, so a scan for a magic finds frame starts only (or binary noise the CRC rejects).
  */
 import { crc32 } from 'node:zlib';
 
-export const MAGIC = Buffer.from([0xf7, 0x52, 0x4a, 0x31]);
+export const RECORD_MAGIC = Buffer.from([0xf7, 0x52, 0x4a, 0x31]);
+export const BATCH_MAGIC = Buffer.from([0xf7, 0x52, 0x4a, 0x42]);
 const HEADER = 12;
-/** Upper bound for one record; larger lengths are treated as damage. */
-export const MAX_RECORD_BYTES = 1 << 30;
+/** Upper bound for one frame; larger lengths are treated as damage. */
+export const MAX_FRAME_BYTES = 1 << 30;
 
-/** Frames one payload as a record. */
-export function encodeRecord(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
+/** Frames `body` with the given magic. */
+export function encodeFrame(body: Buffer, magic: Buffer = RECORD_MAGIC): Buffer {
   const frame = Buffer.allocUnsafe(HEADER + body.length);
-  MAGIC.copy(frame, 0);
+  magic.copy(frame, 0);
   frame.writeUInt32LE(body.length, 4);
   frame.writeUInt32LE(crc32(body, crc32(frame.subarray(4, 8))), 8);
   body.copy(frame, HEADER);
   return frame;
 }
 
-/** The payload of the record starting at `offset` with the offset after it, or null if none is valid there. */
-export function decodeRecordAt(buf: Buffer, offset: number): { payload: string; next: number } | null {
-  if (offset + HEADER > buf.length) return null;
-  if (buf[offset] !== MAGIC[0] || buf[offset + 1] !== MAGIC[1] || buf[offset + 2] !== MAGIC[2] || buf[offset + 3] !== MAGIC[3]) return null;
-  const length = buf.readUInt32LE(offset + 4);
-  const end = offset + HEADER + length;
-  if (length > MAX_RECORD_BYTES || end > buf.length) return null;
-  const expected = buf.readUInt32LE(offset + 8);
-  const actual = crc32(buf.subarray(offset + HEADER, end), crc32(buf.subarray(offset + 4, offset + 8)));
-  if (actual !== expected) return null;
-  return { payload: buf.toString('utf8', offset + HEADER, end), next: end };
+/** Frames one JSON payload as a record. */
+export function encodeRecord(payload: string): Buffer {
+  return encodeFrame(Buffer.from(payload, 'utf8'), RECORD_MAGIC);
 }
 
-export interface DecodedRecords {
-  payloads: string[];
-  /** Offset just past the last valid record. */
+/** The body of the valid frame starting at `offset` with the offset after it, or null if there is none. */
+export function decodeFrameAt(buf: Buffer, offset: number, magic: Buffer = RECORD_MAGIC): { body: Buffer; next: number } | null {
+  if (offset + HEADER > buf.length) return null;
+  if (buf[offset] !== magic[0] || buf[offset + 1] !== magic[1] || buf[offset + 2] !== magic[2] || buf[offset + 3] !== magic[3]) return null;
+  const length = buf.readUInt32LE(offset + 4);
+  const end = offset + HEADER + length;
+  if (length > MAX_FRAME_BYTES || end > buf.length) return null;
+  const actual = crc32(buf.subarray(offset + HEADER, end), crc32(buf.subarray(offset + 4, offset + 8)));
+  if (actual !== buf.readUInt32LE(offset + 8)) return null;
+  return { body: buf.subarray(offset + HEADER, end), next: end };
+}
+
+export interface DecodedFrames {
+  bodies: Buffer[];
+  /** Offset just past the last valid frame of the leading run. */
   validEnd: number;
   /**
-   * Offset of the first invalid record followed by a valid one, if any: damage in the middle of
-   * the file, as opposed to a torn tail (invalid bytes with nothing valid after them).
+   * Offset of the first invalid frame when a valid frame follows it somewhere: damage in the middle
+   * of the file, as opposed to a torn tail (invalid bytes with nothing valid after them).
    */
   damagedAt?: number;
 }
 
-/** Decodes consecutive records from the start of `buf`, telling a torn tail from damage in the middle. */
-export function decodeRecords(buf: Buffer): DecodedRecords {
-  const payloads: string[] = [];
+/** Decodes consecutive frames from the start of `buf`, telling a torn tail from damage in the middle. */
+export function decodeFrames(buf: Buffer, magic: Buffer = RECORD_MAGIC): DecodedFrames {
+  const bodies: Buffer[] = [];
   let offset = 0;
   while (offset < buf.length) {
-    const record = decodeRecordAt(buf, offset);
-    if (!record) break;
-    payloads.push(record.payload);
-    offset = record.next;
+    const frame = decodeFrameAt(buf, offset, magic);
+    if (!frame) break;
+    bodies.push(frame.body);
+    offset = frame.next;
   }
-  if (offset >= buf.length) return { payloads, validEnd: offset };
-  for (let at = buf.indexOf(MAGIC, offset + 1); at !== -1; at = buf.indexOf(MAGIC, at + 1)) {
-    if (decodeRecordAt(buf, at)) return { payloads, validEnd: offset, damagedAt: offset };
+  if (offset >= buf.length) return { bodies, validEnd: offset };
+  for (let at = buf.indexOf(magic, offset + 1); at !== -1; at = buf.indexOf(magic, at + 1)) {
+    if (decodeFrameAt(buf, at, magic)) return { bodies, validEnd: offset, damagedAt: offset };
   }
-  return { payloads, validEnd: offset };
+  return { bodies, validEnd: offset };
 }

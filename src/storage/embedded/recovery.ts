@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import { StoreCorruptError } from '../errors';
 import { fsyncDir, journalPath, listDataFiles, removeIfExists, snapshotPath } from './files';
-import { decodeRecords } from './record';
+import { BATCH_MAGIC, decodeFrameAt, decodeFrames, RECORD_MAGIC } from './record';
 import { readSnapshot } from './snapshot';
 import type { State, StoredOp } from './state';
 
@@ -46,21 +46,35 @@ export async function recover(dir: string, state: State, log: (msg: string) => v
   return { gen, replayed };
 }
 
+/**
+ * Replays one journal. Its batches (one per write+fsync) are checked first: an invalid batch with
+ * valid ones after it is damage (a batch is written only after the one before it was synced), while
+ * an invalid last batch is a write that a crash interrupted before it was acknowledged.
+ */
 async function replayJournal(file: string, state: State, last: boolean, log: (msg: string) => void): Promise<number> {
   const buf = await fs.readFile(file);
-  const { payloads, validEnd, damagedAt } = decodeRecords(buf);
-  if (damagedAt !== undefined) throw new StoreCorruptError(file, `the record at byte ${damagedAt} is invalid but valid records follow it`);
-  if (validEnd < buf.length && !last) throw new StoreCorruptError(file, `invalid record at byte ${validEnd}, in a journal that is not the newest`);
-  for (const payload of payloads) {
-    let record: { lsn: number; ops: StoredOp[] };
-    try {
-      record = JSON.parse(payload) as { lsn: number; ops: StoredOp[] };
-    } catch {
-      throw new StoreCorruptError(file, 'a record passed its checksum but is not JSON');
+  const { bodies, validEnd, damagedAt } = decodeFrames(buf, BATCH_MAGIC);
+  if (damagedAt !== undefined) throw new StoreCorruptError(file, `the batch at byte ${damagedAt} is invalid but valid batches follow it`);
+  if (validEnd < buf.length && !last) throw new StoreCorruptError(file, `invalid batch at byte ${validEnd}, in a journal that is not the newest`);
+  if (validEnd < buf.length && decodeFrameAt(buf, validEnd, RECORD_MAGIC)) {
+    throw new StoreCorruptError(file, `byte ${validEnd} starts a record outside any batch (a journal from an earlier development format?)`);
+  }
+  let replayed = 0;
+  for (const body of bodies) {
+    const records = decodeFrames(body, RECORD_MAGIC);
+    if (records.validEnd !== body.length) throw new StoreCorruptError(file, 'a batch passed its checksum but its records do not');
+    for (const payload of records.bodies) {
+      let record: { lsn: number; ops: StoredOp[] };
+      try {
+        record = JSON.parse(payload.toString('utf8')) as { lsn: number; ops: StoredOp[] };
+      } catch {
+        throw new StoreCorruptError(file, 'a record passed its checksum but is not JSON');
+      }
+      if (record.lsn !== state.lastLsn + 1) throw new StoreCorruptError(file, `record number ${record.lsn} follows ${state.lastLsn}`);
+      state.replay(record.ops);
+      state.lastLsn = record.lsn;
+      replayed++;
     }
-    if (record.lsn !== state.lastLsn + 1) throw new StoreCorruptError(file, `record number ${record.lsn} follows ${state.lastLsn}`);
-    state.replay(record.ops);
-    state.lastLsn = record.lsn;
   }
   if (validEnd < buf.length) {
     const handle = await fs.open(file, 'r+');
@@ -70,7 +84,7 @@ async function replayJournal(file: string, state: State, last: boolean, log: (ms
     } finally {
       await handle.close();
     }
-    log(`recovered ${file}: ignored a torn last record (${buf.length - validEnd} bytes after byte ${validEnd}) from an interrupted write; it was never acknowledged`);
+    log(`recovered ${file}: ignored a torn last write (${buf.length - validEnd} bytes after byte ${validEnd}) that a crash interrupted; it was never acknowledged`);
   }
-  return payloads.length;
+  return replayed;
 }

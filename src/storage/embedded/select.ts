@@ -21,7 +21,7 @@ export function select(layers: readonly Table[], filter: Filter, options: Select
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
   const sorted = options.sort !== undefined && Object.keys(options.sort).length > 0;
   const docs = matching(layers, filter, sorted ? Infinity : skip + limit);
-  const ordered = sorted ? sortDocs(docs, options.sort as Sort) : docs;
+  const ordered = sorted ? sortDocs(docs, options.sort as Sort, skip + limit) : docs;
   return skip === 0 && ordered.length <= limit ? ordered : ordered.slice(skip, skip + limit);
 }
 
@@ -43,6 +43,11 @@ export function getEntry(layers: readonly Table[], id: string): Entry | undefine
 /** Matching documents in natural order, stopping after `enough` when that is known to be safe. */
 function matching(layers: readonly Table[], filter: Filter, enough: number): Doc[] {
   if (layers.length === 0) return [];
+  const keys = Object.keys(filter);
+  if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') {
+    const entry = getEntry(layers, filter._id);
+    return entry?.doc && enough > 0 ? [entry.doc] : [];
+  }
   const matches = compileFilter(filter);
   const bottom = layers[0];
   const plan = choosePlan(filter, (field, values) => bottom.estimate(field, values));

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { StoreCorruptError } from '../errors';
 import type { Doc } from '../port';
 import { fsyncDir, snapshotPath } from './files';
-import { decodeRecords, encodeRecord } from './record';
+import { decodeFrames, encodeRecord } from './record';
 import type { FrozenCollection } from './state';
 
 const FORMAT = 1;
-const CHUNK_DOCS = 500;
+/** Documents per record; serialising one chunk is the longest the event loop waits (a few ms). */
+const CHUNK_DOCS = 256;
 const FLUSH_BYTES = 4 << 20;
 
 type SnapshotRecord =
@@ -57,7 +58,7 @@ export async function writeSnapshot(dir: string, gen: number, lsn: number, colle
       await emit({ k: 'coll', c: c.name, indexes: c.indexes });
       for (let i = 0; i < c.docs.length; i += CHUNK_DOCS) {
         await emit({ k: 'docs', c: c.name, d: c.docs.slice(i, i + CHUNK_DOCS) });
-        if ((i / CHUNK_DOCS) % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
       }
       total += c.docs.length;
     }
@@ -75,9 +76,9 @@ export async function writeSnapshot(dir: string, gen: number, lsn: number, colle
 /** Reads a snapshot; any damage is a StoreCorruptError (a snapshot in place was complete when renamed). */
 export async function readSnapshot(file: string): Promise<Snapshot> {
   const buf = await fs.readFile(file);
-  const { payloads, validEnd } = decodeRecords(buf);
+  const { bodies, validEnd } = decodeFrames(buf);
   if (validEnd !== buf.length) throw new StoreCorruptError(file, `invalid record at byte ${validEnd} of ${buf.length}`);
-  const records = payloads.map((p) => JSON.parse(p) as SnapshotRecord);
+  const records = bodies.map((b) => JSON.parse(b.toString('utf8')) as SnapshotRecord);
   const head = records[0];
   const end = records[records.length - 1];
   if (head?.k !== 'head' || head.format !== FORMAT) throw new StoreCorruptError(file, 'missing or unknown snapshot header');

@@ -24,26 +24,46 @@ export function sortKey(doc: Doc, segments: readonly string[], direction: 1 | -1
 }
 
 /**
- * Returns `docs` ordered by `sort` (a new array). The sort is stable, so ties keep the input order
- * (the collection's natural order), which makes paging deterministic.
+ * Returns `docs` ordered by `sort` (a new array), keeping only the first `keep` when given (a
+ * bounded insertion sort then, much cheaper than sorting everything for one page). The sort is
+ * stable, so ties keep the input order (the collection's natural order): paging is deterministic.
  */
-export function sortDocs(docs: readonly Doc[], sort: Sort): Doc[] {
+export function sortDocs(docs: readonly Doc[], sort: Sort, keep = Infinity): Doc[] {
   const fields = Object.keys(sort);
-  if (fields.length === 0 || docs.length < 2) return docs.slice();
+  if (fields.length === 0 || docs.length < 2) return docs.slice(0, keep);
   const segments = fields.map((f) => f.split('.'));
   const directions = fields.map((f) => (sort[f] === -1 ? -1 : 1));
   const n = fields.length;
-  const keyed = docs.map((doc) => {
+  const keyed = (doc: Doc) => {
     const keys = new Array<unknown>(n);
     for (let i = 0; i < n; i++) keys[i] = sortKey(doc, segments[i], directions[i]);
     return { doc, keys };
-  });
-  keyed.sort((x, y) => {
+  };
+  const compare = (x: { keys: unknown[] }, y: { keys: unknown[] }) => {
     for (let i = 0; i < n; i++) {
       const c = compareValues(x.keys[i], y.keys[i]);
       if (c !== 0) return directions[i] === 1 ? c : -c;
     }
     return 0;
-  });
-  return keyed.map((k) => k.doc);
+  };
+  if (keep * 8 < docs.length) return topK(docs.map(keyed), compare, keep).map((k) => k.doc);
+  return docs.map(keyed).sort(compare).map((k) => k.doc);
+}
+
+/** The first `k` items in order; an item goes after the equal ones already kept (stable). */
+function topK<T>(items: readonly T[], compare: (a: T, b: T) => number, k: number): T[] {
+  const kept: T[] = [];
+  for (const item of items) {
+    if (kept.length === k && compare(item, kept[k - 1]) >= 0) continue;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(item, kept[mid]) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    kept.splice(lo, 0, item);
+    if (kept.length > k) kept.pop();
+  }
+  return kept;
 }

@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StoreClosedError, StoreFailedError, TransactionAbortedError } from '../errors';
 import type { Collection, Collections, Doc, Store } from '../port';
+import { checkCollectionName } from '../limits';
 import { EmbeddedCollection, type Access } from './collection';
 import { fsyncDir, journalPath, listDataFiles, removeIfExists, snapshotPath } from './files';
 import { Journal } from './journal';
@@ -20,12 +21,15 @@ import { Mutex } from './mutex';
 import { recover } from './recovery';
 import { writeSnapshot } from './snapshot';
 import { encodeOps, State, type FrozenCollection } from './state';
+import { TransactionView } from './transaction';
 import { WriteTx } from './tx';
 
 export interface EmbeddedOptions {
   dataDir: string;
   /** Journal size that triggers a snapshot and a fresh journal. */
   journalCompactBytes: number;
+  /** A transaction running longer is aborted, freeing the writers queued behind it (default 60 s, as MongoDB). */
+  transactionTimeoutMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -33,7 +37,10 @@ export interface EmbeddedOptions {
 export async function openEmbeddedStore(options: EmbeddedOptions): Promise<EmbeddedStore> {
   const log = options.log ?? (() => {});
   const dir = path.resolve(options.dataDir);
-  await fs.mkdir(dir, { recursive: true });
+  const created = await fs.mkdir(dir, { recursive: true });
+  if (created !== undefined) {
+    for (let d = dir; d !== path.dirname(created); d = path.dirname(d)) await fsyncDir(path.dirname(d));
+  }
   const lock = await acquireLock(dir, log);
   try {
     const state = new State();
@@ -41,7 +48,7 @@ export async function openEmbeddedStore(options: EmbeddedOptions): Promise<Embed
     const { gen, replayed } = await recover(dir, state, log);
     const journal = await Journal.open(journalPath(dir, gen));
     if (replayed > 0) log(`embedded store ${dir}: replayed ${replayed} journal records in ${Date.now() - started} ms`);
-    const store = new EmbeddedStore(dir, state, journal, gen, lock, options.journalCompactBytes, log);
+    const store = new EmbeddedStore(dir, state, journal, gen, lock, { compactBytes: options.journalCompactBytes, transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000 }, log);
     store.maybeCompact();
     return store;
   } catch (err) {
@@ -65,13 +72,13 @@ export class EmbeddedStore implements Store {
     private journal: Journal,
     private gen: number,
     private readonly lock: DirLock,
-    private readonly compactBytes: number,
+    private readonly limits: { compactBytes: number; transactionTimeoutMs: number },
     private readonly log: (msg: string) => void,
   ) {
     this.outside = {
       canCreateIndex: true,
       read: async (name, fn) => {
-        if (this.closing) throw new StoreClosedError();
+        if (this.closed) throw new StoreClosedError();
         const table = this.state.committed.get(name);
         return fn(table ? [table] : []);
       },
@@ -89,15 +96,15 @@ export class EmbeddedStore implements Store {
   }
 
   async listCollections(): Promise<string[]> {
-    if (this.closing) throw new StoreClosedError();
+    if (this.closed) throw new StoreClosedError();
     return [...this.state.committed.keys()].sort();
   }
 
   /**
    * Transactions and single writes take turns, so `work` must write only through the `tx` it is
-   * given: a write through the store itself would wait for this transaction to end, which never
-   * happens. (Detecting that needs AsyncLocalStorage, which on Node 20 doubles the cost of every
-   * promise in the process.)
+   * given: a write through the store itself would wait for this transaction to end, until the
+   * transaction times out. (Detecting that at once needs AsyncLocalStorage, which on Node 20
+   * doubles the cost of every promise in the process.)
    */
   async transaction<R>(work: (tx: Collections) => Promise<R>): Promise<R> {
     this.checkWritable();
@@ -105,12 +112,20 @@ export class EmbeddedStore implements Store {
     const view = new TransactionView(new WriteTx(this.state));
     let durable: Promise<void> | undefined;
     let result: R;
+    let timer: NodeJS.Timeout | undefined;
     try {
       if (this.closed) throw new StoreClosedError();
-      result = await work(view);
-      if (view.failure !== undefined) throw new TransactionAbortedError(view.failure);
+      const ms = this.limits.transactionTimeoutMs;
+      const running = Promise.resolve().then(() => work(view));
+      running.catch(() => undefined);
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TransactionAbortedError(`it ran longer than ${ms} ms`)), ms);
+      });
+      result = await Promise.race([running, expired]);
+      if (view.failure !== undefined) throw TransactionAbortedError.after(view.failure);
       durable = this.commit(view.tx);
     } finally {
+      clearTimeout(timer);
       view.finished = true;
       release();
     }
@@ -119,6 +134,10 @@ export class EmbeddedStore implements Store {
     return result;
   }
 
+  /**
+   * Waits for a running compaction and for operations already started (in-flight requests of a
+   * graceful shutdown still complete), syncs the journal, and releases the directory lock.
+   */
   close(): Promise<void> {
     if (!this.closing) this.closing = this.shutdown();
     return this.closing;
@@ -136,7 +155,7 @@ export class EmbeddedStore implements Store {
 
   /** Starts a compaction in the background when the journal has outgrown its limit. */
   maybeCompact(): void {
-    if (this.compaction || this.closing || this.journal.size <= this.compactBytes) return;
+    if (this.compaction || this.closing || this.journal.size <= this.limits.compactBytes) return;
     this.compaction = this.compact()
       .catch((err: Error) => this.log(`embedded store ${this.dir}: compaction failed (${err.message}); the journal keeps growing until the next attempt`))
       .finally(() => (this.compaction = null));
@@ -206,6 +225,7 @@ export class EmbeddedStore implements Store {
     const files = await listDataFiles(this.dir);
     for (const g of files.snapshots) if (g < gen) await removeIfExists(snapshotPath(this.dir, g));
     for (const g of files.journals) if (g < gen) await removeIfExists(journalPath(this.dir, g));
+    for (const temp of files.temps) await removeIfExists(temp);
     await fsyncDir(this.dir);
     const docs = frozen.reduce((n, c) => n + c.docs.length, 0);
     this.log(`embedded store ${this.dir}: compacted ${old.size} journal bytes into snapshot ${gen} (${docs} documents, ${bytes} bytes) in ${Date.now() - started} ms`);
@@ -224,53 +244,6 @@ export class EmbeddedStore implements Store {
   }
 
   private checkWritable(): void {
-    if (this.closing) throw new StoreClosedError();
-  }
-}
-
-/** The Collections a transaction's work receives; any failed operation aborts the transaction. */
-class TransactionView implements Collections {
-  failure: unknown = undefined;
-  finished = false;
-  private readonly handles = new Map<string, Collection>();
-  private readonly access: Access;
-
-  constructor(readonly tx: WriteTx) {
-    const guard = <R>(fn: () => R): Promise<R> => {
-      try {
-        if (this.finished) throw new Error('this transaction has already ended');
-        if (this.failure !== undefined) throw new TransactionAbortedError(this.failure);
-        return Promise.resolve(fn());
-      } catch (err) {
-        if (this.failure === undefined && !this.finished) this.failure = err;
-        return Promise.reject(err);
-      }
-    };
-    this.access = {
-      canCreateIndex: false,
-      read: (name, fn) => guard(() => fn(tx.layers(name))),
-      write: (fn) => guard(() => fn(tx)),
-    };
-  }
-
-  collection<T extends Doc = Doc>(name: string): Collection<T> {
-    let handle = this.handles.get(name);
-    if (!handle) {
-      checkCollectionName(name);
-      this.handles.set(name, (handle = new EmbeddedCollection(name, this.access)));
-    }
-    return handle as unknown as Collection<T>;
-  }
-
-  async listCollections(): Promise<string[]> {
-    if (this.finished) throw new Error('this transaction has already ended');
-    return this.tx.collectionNames();
-  }
-}
-
-/** MongoDB's rules for collection names, so that both engines accept the same names. */
-function checkCollectionName(name: string): void {
-  if (typeof name !== 'string' || name === '' || name.includes('$') || name.includes('\0') || name.startsWith('system.')) {
-    throw new Error(`invalid collection name ${JSON.stringify(name)}`);
+    if (this.closed) throw new StoreClosedError();
   }
 }

@@ -4,8 +4,8 @@
  * (uncommitted transactions, commits awaiting their fsync) also hold tombstones (doc null).
  */
 import type { Doc } from '../port';
-import { describeKey, makeIndexSpec, uniqueKeys, type IndexSpec } from './indexes';
-import { equalityKeys, type Primitive } from './paths';
+import { makeIndexSpec, uniqueKeys, type IndexSpec } from './indexes';
+import { equalityKeys, isPrimitive, type Primitive } from './paths';
 import type { Sort } from '../port';
 
 export interface Entry {
@@ -38,7 +38,8 @@ export class Schema {
 export class Table {
   readonly entries = new Map<string, Entry>();
   private live = 0;
-  private readonly equality = new Map<string, Map<Primitive, Set<string>>>();
+  /** Field → value → the id holding it (a Set once several do: most values are held by one id). */
+  private readonly equality = new Map<string, Map<Primitive, string | Set<string>>>();
   private readonly unique = new Map<string, Map<string, string>>();
 
   constructor(readonly schema: Schema) {
@@ -73,7 +74,7 @@ export class Table {
     for (let i = 0; i < spec.fields.length; i++) {
       const field = spec.fields[i];
       if (this.equality.has(field)) continue;
-      const map = new Map<Primitive, Set<string>>();
+      const map = new Map<Primitive, string | Set<string>>();
       this.equality.set(field, map);
       for (const [id, entry] of this.entries) if (entry.doc) addEquality(map, id, entry.doc, spec.segments[i]);
     }
@@ -90,7 +91,10 @@ export class Table {
     const map = this.equality.get(field);
     if (!map) return Infinity;
     let n = 0;
-    for (const v of values) n += map.get(v)?.size ?? 0;
+    for (const v of values) {
+      const ids = map.get(v);
+      n += ids === undefined ? 0 : typeof ids === 'string' ? 1 : ids.size;
+    }
     return n;
   }
 
@@ -99,20 +103,22 @@ export class Table {
     if (field === '_id') return values.filter((v): v is string => typeof v === 'string' && this.entries.has(v));
     const map = this.equality.get(field);
     if (!map) throw new Error(`bug: no equality index on ${field}`);
-    if (values.length === 1) return map.get(values[0]) ?? [];
-    const ids = new Set<string>();
-    for (const v of values) for (const id of map.get(v) ?? []) ids.add(id);
-    return ids;
+    if (values.length === 1) {
+      const ids = map.get(values[0]);
+      return ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids;
+    }
+    const out = new Set<string>();
+    for (const v of values) {
+      const ids = map.get(v);
+      if (typeof ids === 'string') out.add(ids);
+      else if (ids) for (const id of ids) out.add(id);
+    }
+    return out;
   }
 
   /** The id that holds `key` in unique index `spec` within this table, if any. */
   uniqueOwner(spec: IndexSpec, key: string): string | undefined {
     return this.unique.get(spec.name)?.get(key);
-  }
-
-  /** Readable form of a unique key, for DuplicateKeyError. */
-  describe(spec: IndexSpec, key: string): string {
-    return describeKey(spec, key);
   }
 
   private index(id: string, doc: Doc): void {
@@ -130,14 +136,14 @@ export class Table {
     for (const [field, segments] of this.schema.fields) {
       const map = this.equality.get(field);
       if (!map) continue;
-      const keys = new Set<Primitive>();
-      equalityKeys(doc, segments, 0, keys);
-      for (const k of keys) {
+      forEachEqualityKey(doc, segments, (k) => {
         const ids = map.get(k);
-        if (!ids) continue;
-        ids.delete(id);
-        if (ids.size === 0) map.delete(k);
-      }
+        if (ids === id) map.delete(k);
+        else if (typeof ids === 'object') {
+          ids.delete(id);
+          if (ids.size === 1) map.set(k, ids.values().next().value as string);
+        }
+      });
     }
     for (const spec of this.schema.specs) {
       const map = spec.unique ? this.unique.get(spec.name) : undefined;
@@ -146,12 +152,32 @@ export class Table {
   }
 }
 
-function addEquality(map: Map<Primitive, Set<string>>, id: string, doc: Doc, segments: readonly string[]): void {
-  const keys = new Set<Primitive>();
-  equalityKeys(doc, segments, 0, keys);
-  for (const k of keys) {
-    let ids = map.get(k);
-    if (!ids) map.set(k, (ids = new Set()));
-    ids.add(id);
+function addEquality(map: Map<Primitive, string | Set<string>>, id: string, doc: Doc, segments: readonly string[]): void {
+  forEachEqualityKey(doc, segments, (k) => {
+    const ids = map.get(k);
+    if (ids === undefined) map.set(k, id);
+    else if (typeof ids === 'string') {
+      if (ids !== id) map.set(k, new Set([ids, id]));
+    } else ids.add(id);
+  });
+}
+
+/** Calls `fn` once per distinct equality key of `doc` at the path (no allocation for a plain value). */
+function forEachEqualityKey(doc: Doc, segments: readonly string[], fn: (key: Primitive) => void): void {
+  let value: unknown = doc;
+  for (let i = 0; i < segments.length; i++) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      const keys = new Set<Primitive>();
+      equalityKeys(value, segments, i, keys);
+      keys.forEach(fn);
+      return;
+    }
+    value = (value as Record<string, unknown>)[segments[i]];
+  }
+  if (isPrimitive(value)) fn(value);
+  else if (Array.isArray(value)) {
+    const keys = new Set<Primitive>();
+    equalityKeys(value, segments, segments.length, keys);
+    keys.forEach(fn);
   }
 }

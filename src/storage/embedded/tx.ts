@@ -3,6 +3,7 @@
  * (and the journal ops recording them) until the store commits it as one record. Every rule is
  * enforced at the moment of each write: unique _id, unique indexes, replaceOne filter semantics.
  */
+import { checkDepth, checkSize } from '../limits';
 import { DuplicateKeyError, type Doc, type Filter, type Sort } from '../port';
 import { describeKey, makeIndexSpec, uniqueKeys } from './indexes';
 import { getEntry, select, type SelectOptions } from './select';
@@ -25,7 +26,7 @@ export class WriteTx {
   }
 
   insertOne(name: string, doc: Doc): void {
-    const { stored, json } = normalize(doc);
+    const { stored, json } = normalize(name, doc);
     const layers = this.layers(name);
     if (getEntry(layers, stored._id)) throw new DuplicateKeyError(name, `{ _id: ${JSON.stringify(stored._id)} }`);
     this.checkUnique(name, layers, stored);
@@ -40,7 +41,7 @@ export class WriteTx {
       this.insertOne(name, doc);
       return { matchedCount: 0, upsertedCount: 1 };
     }
-    const { stored, json } = normalize(doc);
+    const { stored, json } = normalize(name, doc);
     if (stored._id !== match._id) throw new Error(`replaceOne in ${name} may not change _id (${JSON.stringify(match._id)} to ${JSON.stringify(stored._id)})`);
     this.checkUnique(name, layers, stored);
     this.put(name, stored, json, (getEntry(layers, match._id) as { seq: number }).seq);
@@ -114,9 +115,11 @@ function shadowedAbove(layers: readonly Table[], i: number, id: string): boolean
 }
 
 /** The stored form of a caller's document: exactly what the journal will replay (a JSON round trip). */
-function normalize(doc: Doc): { stored: Doc; json: string } {
+function normalize(name: string, doc: Doc): { stored: Doc; json: string } {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new TypeError('a document must be an object');
   if (typeof doc._id !== 'string' || doc._id === '') throw new TypeError('a document needs a non-empty string _id');
+  checkDepth(name, doc);
   const json = JSON.stringify(doc);
+  checkSize(name, doc._id, json);
   return { stored: JSON.parse(json) as Doc, json };
 }

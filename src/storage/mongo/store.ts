@@ -3,9 +3,10 @@
  * `session.withTransaction` on a replica set or sharded cluster; a standalone server has no
  * transactions, so there `work` runs without one (and a warning is logged once at open).
  */
-import { MongoClient, MongoError, MongoServerError, type ClientSession, type Db, type Document, type Filter as MongoFilter } from 'mongodb';
+import { BSON, MongoClient, MongoError, MongoServerError, type ClientSession, type Db, type Document, type Filter as MongoFilter } from 'mongodb';
 import { StoreUnavailableError, TransactionAbortedError } from '../errors';
 import { DuplicateKeyError, type Collection, type Collections, type Doc, type Filter, type FindOptions, type IndexOptions, type Sort, type Store } from '../port';
+import { checkCollectionName, checkDepth, checkSize } from '../limits';
 import { parseMongoUri, redact } from './uri';
 
 export interface MongoOptions {
@@ -83,7 +84,7 @@ async function runWork<R>(view: View, work: (tx: Collections) => Promise<R>): Pr
     const failure = view.failure;
     if (failure !== undefined) {
       if (failure instanceof MongoError && failure.hasErrorLabel('TransientTransactionError')) throw failure;
-      throw new TransactionAbortedError(failure);
+      throw TransactionAbortedError.after(failure);
     }
     return result;
   } finally {
@@ -105,6 +106,7 @@ class View implements Collections {
   ) {}
 
   collection<T extends Doc = Doc>(name: string): Collection<T> {
+    checkCollectionName(name);
     return new MongoCollection<T>(name, this);
   }
 
@@ -117,7 +119,7 @@ class View implements Collections {
   async run<R>(name: string, call: () => Promise<R>): Promise<R> {
     if (this.inTransaction) {
       if (this.finished) throw new Error('this transaction has already ended');
-      if (this.failure !== undefined) throw new TransactionAbortedError(this.failure);
+      if (this.failure !== undefined) throw TransactionAbortedError.after(this.failure);
     }
     try {
       return await call();
@@ -156,6 +158,7 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   insertOne(doc: T): Promise<void> {
     this.view.touched.add(this.name);
     return this.view.run(this.name, async () => {
+      checkLimits(this.name, doc);
       await this.coll.insertOne({ ...doc } as Doc, { session: this.view.session });
     });
   }
@@ -163,6 +166,7 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   replaceOne(filter: Filter, doc: T, options: { upsert?: boolean } = {}): Promise<{ matchedCount: number; upsertedCount: number }> {
     this.view.touched.add(this.name);
     return this.view.run(this.name, async () => {
+      checkLimits(this.name, doc);
       const r = await this.coll.replaceOne(filter as MongoFilter<Doc>, doc, { session: this.view.session, upsert: options.upsert === true });
       return { matchedCount: r.matchedCount, upsertedCount: r.upsertedCount };
     });
@@ -180,4 +184,10 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     if (this.view.inTransaction) throw new Error('createIndex is not allowed inside a transaction; declare indexes at start-up');
     await this.view.run(this.name, () => this.coll.createIndex(keys, { unique: options.unique === true }));
   }
+}
+
+/** The same document limits as the embedded engine, so both refuse with DocumentLimitError. */
+function checkLimits(collection: string, doc: Doc): void {
+  checkDepth(collection, doc);
+  checkSize(collection, doc._id, BSON.calculateObjectSize(doc));
 }

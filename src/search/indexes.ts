@@ -1,0 +1,37 @@
+/**
+ * Storage indexes for search, derived from the registry. The rule, per resource type (collection):
+ * - `lastUpdatedMs` (for `_lastUpdated` and history-ordered listings);
+ * - `sp.<code>.c` for every token parameter (exact code/identifier/status lookups, `_tag`, `_security`);
+ * - `sp.<code>.r` for every reference parameter (references, chaining, `_include`/`_revinclude`, `_has`).
+ * Each is a multikey equality index: `sp.<code>` is an array of objects, indexed under every element.
+ * Not indexed: string, date, number, quantity, uri and composite parameters (prefix/range queries the
+ * embedded engine cannot answer from equality indexes; to be revisited with MongoDB range indexes
+ * once the benchmark shows which ones are needed). `_id` is always indexed by the engines.
+ * The largest R4 type (Observation) gets well under MongoDB's 64 indexes per collection.
+ */
+import type { Collections } from '../storage/port';
+import { currentCollection } from '../repository/documents';
+import { searchParams } from './registry';
+
+export interface SearchIndexSpec {
+  keys: Record<string, 1 | -1>;
+}
+
+/** The search indexes the current-version collection of `resourceType` should have. */
+export function searchIndexes(resourceType: string): SearchIndexSpec[] {
+  const out: SearchIndexSpec[] = [{ keys: { lastUpdatedMs: 1 } }];
+  for (const def of searchParams(resourceType)) {
+    if (def.code === '_id') continue;
+    if (def.type === 'token') out.push({ keys: { [`sp.${def.code}.c`]: 1 } });
+    else if (def.type === 'reference') out.push({ keys: { [`sp.${def.code}.r`]: 1 } });
+  }
+  return out;
+}
+
+/** Creates the search indexes of every type in `types` (idempotent: existing indexes are kept). */
+export async function ensureSearchIndexes(store: Collections, types: readonly string[]): Promise<void> {
+  for (const type of types) {
+    const collection = store.collection(currentCollection(type));
+    for (const spec of searchIndexes(type)) await collection.createIndex(spec.keys);
+  }
+}
