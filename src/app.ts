@@ -6,7 +6,8 @@ import type { Config } from './config';
 import type { Store } from './storage/port';
 import { Repository } from './repository/repository';
 import { operatorAccess } from './repository/access';
-import { loadR4Definitions } from './validation/definitions';
+import { loadR4Definitions, resourceTypes } from './validation/definitions';
+import { ensureSearchIndexes } from './search/indexes';
 import { validateBase } from './validation/validate';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
@@ -15,6 +16,12 @@ export interface AppDeps {
   config: Config;
   store: Store;
   log?: Logger;
+}
+
+/** Readies an opened store for the app: the search indexes of every resource type (idempotent). */
+export async function prepareStore(store: Store): Promise<void> {
+  loadR4Definitions();
+  await ensureSearchIndexes(store, resourceTypes());
 }
 
 /** Builds the HTTP application serving the FHIR API under /fhir. */

@@ -16,6 +16,7 @@ export interface Config {
   pageSizeDefault: number;
   pageSizeMax: number;
   journalCompactBytes: number;
+  conditionalDeleteMultiple: boolean;
 }
 
 /** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
@@ -55,6 +56,13 @@ function byteSize(value: string, variable: string): number {
   const n = Number(m[1]) * unit;
   if (n < 1024) throw new ConfigError(variable, `${n} bytes is below the minimum of 1kb`);
   return n;
+}
+
+function boolean(value: string, variable: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(variable, `"${value}" is not a boolean (true or false)`);
 }
 
 function host(value: string, variable: string): string {
@@ -123,6 +131,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     default: '64mb',
     doc: 'Embedded engine: journal size that triggers a snapshot and a fresh journal, bounding start-up replay.',
     parse: byteSize,
+  },
+  {
+    key: 'conditionalDeleteMultiple',
+    env: 'RELAY_CONDITIONAL_DELETE_MULTIPLE',
+    default: 'false',
+    doc: 'Conditional delete (DELETE [type]?criteria) may delete every match, up to 100, in one transaction. false: more than one match gets 412.',
+    parse: boolean,
   },
 ];
 

@@ -6,7 +6,8 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { openStore } from './storage/open';
-import { buildApp } from './app';
+import { buildApp, prepareStore } from './app';
+import { answerClientErrors } from './http/server';
 
 async function main(): Promise<void> {
   let config;
@@ -23,12 +24,14 @@ async function main(): Promise<void> {
   let store;
   try {
     store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes, log });
+    await prepareStore(store);
   } catch (err) {
     console.error(`Relay cannot start: ${(err as Error).message}`);
     process.exit(1);
   }
   const app = buildApp({ config, store });
   const server: Server = app.listen(config.port, config.host);
+  answerClientErrors(server);
   server.on('error', (err) => {
     console.error(`Relay cannot start: cannot listen on ${config.host}:${config.port}: ${err.message}`);
     void store.close().finally(() => process.exit(1));

@@ -32,13 +32,26 @@ describe('GET /fhir/metadata', () => {
     expect(rest?.mode).toBe('server');
     expect(rest?.resource?.map((r) => r.type).sort()).toEqual([...resourceTypes()].sort());
     expect(rest?.resource?.length).toBeGreaterThanOrEqual(145);
-    const typeCodes = INTERACTIONS.filter((i) => i.level !== 'system').map((i) => i.code).sort();
+    const typeCodes = [...new Set(INTERACTIONS.filter((i) => i.level !== 'system').map((i) => i.code))].sort();
     for (const r of rest?.resource ?? []) {
       expect(r.interaction?.map((i) => i.code).sort()).toEqual(typeCodes);
       expect(r.versioning).toBe('versioned-update');
       expect(r.updateCreate).toBe(true);
+      expect(r.conditionalCreate).toBe(true);
+      expect(r.conditionalUpdate).toBe(true);
+      expect(r.conditionalDelete).toBe('single');
     }
-    expect(rest?.interaction?.map((i) => i.code)).toEqual(['history-system']);
+    expect(rest?.interaction?.map((i) => i.code).sort()).toEqual(['history-system', 'search-system']);
+  });
+
+  it('lists the search parameters the registry serves, per type', () => {
+    const patient = cs.rest?.[0].resource?.find((r) => r.type === 'Patient');
+    const byName = new Map(patient?.searchParam?.map((p) => [p.name, p]));
+    expect(byName.get('name')).toMatchObject({ type: 'string', definition: 'http://hl7.org/fhir/SearchParameter/Patient-name' });
+    expect(byName.get('identifier')?.type).toBe('token');
+    expect(byName.get('_lastUpdated')?.type).toBe('date');
+    const observation = cs.rest?.[0].resource?.find((r) => r.type === 'Observation');
+    expect(observation?.searchParam?.find((p) => p.name === 'code-value-quantity')?.type).toBe('composite');
   });
 
   it('does not list resource types that are not R4 (e.g. Medplum-only ones)', () => {

@@ -124,6 +124,28 @@ describe('bad input gets a clear OperationOutcome and changes nothing', () => {
     expectOutcome(await t.request.get('/fhir/Patient/1/_history/1/extra'), 404);
   });
 
+  it('a body nested deeper than storage allows → 400 naming the path, before any work is done', async () => {
+    let item: Record<string, unknown> = { linkId: 'leaf', type: 'display' };
+    for (let i = 0; i < 200; i++) item = { linkId: `l${i}`, type: 'group', item: [item] };
+    const res = await t.request.put('/fhir/Questionnaire/deep').set('Content-Type', FHIR).send({ resourceType: 'Questionnaire', id: 'deep', status: 'draft', item: [item] });
+    const issues = expectOutcome(res, 400);
+    expect(issues[0].expression?.[0]).toMatch(/^Questionnaire\.item\[0\]\.item\[0\]/);
+    expect(issues[0].diagnostics).toMatch(/more than 90 levels/);
+  });
+
+  it('ids made only of dots are refused: URLs would turn them into other paths', async () => {
+    expectOutcome(await t.request.put('/fhir/Patient/..').set('Content-Type', FHIR).send({ resourceType: 'Patient', id: '..' }), 400);
+    expectOutcome(await t.request.put('/fhir/Patient/.').set('Content-Type', FHIR).send({ resourceType: 'Patient', id: '.' }), 400);
+  });
+
+  it('a request head over 16 KB → 431 with an OperationOutcome, not a bare status line', async () => {
+    const res = await fetch(`${t.origin}/fhir/Patient?name=${'x'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    const body = (await res.json()) as { resourceType: string; issue: { diagnostics: string }[] };
+    expect(body.resourceType).toBe('OperationOutcome');
+    expect(body.issue[0].diagnostics).toMatch(/16 KB/);
+  });
+
   it('bad history parameters → 400 naming the parameter', async () => {
     expect(expectOutcome(await t.request.get('/fhir/_history?_since=yesterday'), 400)[0].expression).toEqual(['_since']);
     expect(expectOutcome(await t.request.get('/fhir/_history?_at=2024-02-30'), 400)[0].expression).toEqual(['_at']);

@@ -10,7 +10,10 @@ export interface CapabilityFacts {
   /** When the server started: the statement's date. */
   startedAt: string;
   resourceTypes: readonly string[];
-  interactions: readonly { code: string; level: 'system' | 'type' | 'instance' }[];
+  /** `conditional`: the entry serves the conditional form of its interaction (create, update, delete). */
+  interactions: readonly { code: string; level: 'system' | 'type' | 'instance'; conditional?: boolean }[];
+  /** What a conditional delete may remove, when one is registered: one resource, or several (config). */
+  conditionalDelete: 'single' | 'multiple';
   /** Search parameters per resource type (empty until search registers some). */
   searchParams: (type: string) => { name: string; type: string; definition?: string; documentation?: string }[];
   /** Operations: system-level ones and per-type ones. */
@@ -20,9 +23,10 @@ export interface CapabilityFacts {
 
 /** The CapabilityStatement describing exactly `facts`. */
 export function buildCapabilityStatement(facts: CapabilityFacts): CapabilityStatement {
-  const typeCodes = facts.interactions.filter((i) => i.level !== 'system').map((i) => i.code);
-  const systemCodes = facts.interactions.filter((i) => i.level === 'system' && i.code !== 'capabilities').map((i) => i.code);
+  const typeCodes = [...new Set(facts.interactions.filter((i) => i.level !== 'system').map((i) => i.code))];
+  const systemCodes = [...new Set(facts.interactions.filter((i) => i.level === 'system' && i.code !== 'capabilities').map((i) => i.code))];
   const has = (code: string) => typeCodes.includes(code);
+  const conditional = (code: string) => facts.interactions.some((i) => i.code === code && i.conditional === true);
   const resource: CapabilityStatementRestResource[] = facts.resourceTypes.map((type) => {
     const searchParam = facts.searchParams(type);
     const operation = facts.operations.filter((o) => o.types?.includes(type)).map(({ name, definition }) => ({ name, definition }));
@@ -33,6 +37,9 @@ export function buildCapabilityStatement(facts: CapabilityFacts): CapabilityStat
       versioning: 'versioned-update',
       readHistory: has('vread'),
       updateCreate: has('update'),
+      conditionalCreate: conditional('create'),
+      conditionalUpdate: conditional('update'),
+      conditionalDelete: conditional('delete') ? facts.conditionalDelete : 'not-supported',
       ...(searchParam.length ? { searchParam: searchParam as CapabilityStatementRestResource['searchParam'] } : {}),
       ...(operation.length ? { operation } : {}),
     };

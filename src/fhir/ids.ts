@@ -4,9 +4,12 @@ import { invalid } from './outcome';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** True when `id` matches the R4 id datatype: 1–64 of A–Z a–z 0–9 - . */
+/**
+ * True when `id` matches the R4 id datatype (1–64 of A–Z a–z 0–9 - .), except "." and "..": URLs
+ * treat those as dot-segments, so a resource with such an id could never be read back by URL.
+ */
 export function isValidId(id: string): boolean {
-  return ID.test(id);
+  return ID.test(id) && id !== '.' && id !== '..';
 }
 
 /** Throws a 400 OperationOutcome naming the bad id. */

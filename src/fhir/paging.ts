@@ -11,6 +11,7 @@ export function pageLink(relation: string, base: string, path: string, query: Re
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) params.append(key, value);
   }
-  const qs = params.toString();
+  // ':' and ',' are legal in a query and carry FHIR syntax (modifiers, OR lists): keep them readable.
+  const qs = params.toString().replace(/%3A/gi, ':').replace(/%2C/gi, ',');
   return { relation, url: `${base}/${path}${qs ? `?${qs}` : ''}` };
 }

@@ -17,11 +17,33 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
   assertJsonBody(contentType);
   const text = raw.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw invalid(`the body is not valid JSON: ${(err as Error).message}`);
   }
+  const type = (parsed as { resourceType?: unknown } | null)?.resourceType;
+  const found = tooDeep(parsed);
+  const deep = found && typeof type === 'string' ? `${type}.${found}` : found;
+  if (deep !== undefined) throw invalid(`the body nests objects and arrays more than ${MAX_DEPTH} levels deep (at ${deep}); Relay stores at most ${MAX_DEPTH}`, deep);
+  return parsed;
+}
+
+/** Deepest nesting a body may have: MongoDB allows 100 levels per document, and the stored document wraps the resource. */
+export const MAX_DEPTH = 90;
+
+/** The path of the first value nested deeper than MAX_DEPTH, found without recursion (a deep body must not overflow the stack). */
+function tooDeep(root: unknown): string | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
+  while (stack.length) {
+    const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return path || '(root)';
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, depth: depth + 1, path: `${path}[${i}]` }));
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, depth: depth + 1, path: path ? `${path}.${k}` : k });
+  }
+  return undefined;
 }
 
 /** Maps body-parser's own errors (too large, bad encoding, aborted) to OperationOutcome errors. */

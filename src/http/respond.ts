@@ -5,7 +5,7 @@ import type { FhirResult } from '../rest/types';
 import { etag } from '../fhir/ids';
 import { informational } from '../fhir/outcome';
 import { RESULT_STATUS } from './status';
-import type { Preferences } from './prefer';
+import type { Preferences } from '../fhir/prefer';
 
 export interface ResponseOptions {
   baseUrl: string;
@@ -23,7 +23,7 @@ export function sendResult(res: Response, result: FhirResult, options: ResponseO
   if (v) {
     res.setHeader('ETag', etag(v.versionId));
     res.setHeader('Last-Modified', new Date(v.lastUpdated).toUTCString());
-    if (result.kind === 'created') res.setHeader('Location', `${options.baseUrl}/${v.type}/${v.id}/_history/${v.versionId}`);
+    if (result.kind === 'created' || result.location) res.setHeader('Location', `${options.baseUrl}/${v.type}/${v.id}/_history/${v.versionId}`);
   }
   if (result.kind === 'not-modified') {
     res.end();
@@ -32,7 +32,7 @@ export function sendResult(res: Response, result: FhirResult, options: ResponseO
   let body: Resource | undefined = result.body;
   if (options.honoursReturn && options.prefer.return === 'minimal') body = undefined;
   else if (options.honoursReturn && options.prefer.return === 'OperationOutcome') {
-    body = informational(v ? `${result.kind === 'created' ? 'created' : 'updated'} ${v.type}/${v.id} version ${v.versionId}` : 'done');
+    body = informational(result.message ?? (v ? `${result.kind === 'created' ? 'created' : 'updated'} ${v.type}/${v.id} version ${v.versionId}` : 'done'));
   }
   sendBody(res, body, options);
 }

@@ -8,8 +8,10 @@ import { INTERACTIONS, type Interaction } from '../rest/interactions';
 import { fail } from '../fhir/outcome';
 import { parseJsonBody } from './body';
 import { responseType } from './negotiation';
-import { parsePrefer } from './prefer';
+import { parsePrefer } from '../fhir/prefer';
 import { sendResult } from './respond';
+
+const FORM = 'application/x-www-form-urlencoded';
 
 export type ContextFactory = (req: Request, res: Response) => RequestContext;
 
@@ -44,8 +46,14 @@ function run(interaction: Interaction, contextFor: ContextFactory) {
         id: param(req, 'id'),
         versionId: param(req, 'versionId'),
         query,
-        body: parseJsonBody(req.body, req.get('content-type')),
-        headers: { ifMatch: req.get('if-match'), ifNoneMatch: req.get('if-none-match'), ifModifiedSince: req.get('if-modified-since') },
+        ...bodyOf(req, interaction),
+        headers: {
+          ifMatch: req.get('if-match'),
+          ifNoneMatch: req.get('if-none-match'),
+          ifModifiedSince: req.get('if-modified-since'),
+          prefer: req.get('prefer'),
+          ifNoneExist: req.get('if-none-exist'),
+        },
       };
       const ctx = contextFor(req, res);
       const result = await handler(ctx, fhirRequest);
@@ -62,12 +70,24 @@ function run(interaction: Interaction, contextFor: ContextFactory) {
   };
 }
 
+/** The body as JSON, or as form parameters where the interaction takes a form (POST _search). */
+function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body' | 'form'> {
+  const contentType = req.get('content-type');
+  if (interaction.acceptsForm && contentType?.split(';')[0].trim().toLowerCase() === FORM) {
+    return { form: paramsOf(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '') };
+  }
+  return { body: parseJsonBody(req.body, contentType) };
+}
+
 /** Query parameters with every repeated value kept, in order. */
 function queryOf(req: Request): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
   const qs = req.originalUrl.indexOf('?');
-  if (qs < 0) return out;
-  for (const [key, value] of new URLSearchParams(req.originalUrl.slice(qs + 1))) (out[key] ??= []).push(value);
+  return qs < 0 ? {} : paramsOf(req.originalUrl.slice(qs + 1));
+}
+
+function paramsOf(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) (out[key] ??= []).push(value);
   return out;
 }
 

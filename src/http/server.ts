@@ -1,6 +1,9 @@
 /** The Express application: request ids, body limits, the FHIR router under /fhir, errors as OperationOutcomes. */
 import express, { type Express } from 'express';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { issue, outcome } from '../fhir/outcome';
 import type { RequestContext } from '../rest/types';
 import { fhirRouter } from './router';
 import { errorHandler, noRoute, type Logger } from './errors';
@@ -37,4 +40,20 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   app.use('/fhir', noRoute);
   app.use(errorHandler(options.maxBodyBytes, options.log));
   return app;
+}
+
+/**
+ * Answers requests Node rejects before Express sees them (a head over 16 KB, a malformed request
+ * line) with an OperationOutcome instead of a bare status line.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const text = status === 431 ? 'the request line and headers are larger than 16 KB; shorten the URL (or use POST _search)' : `the request could not be parsed as HTTP (${err.code ?? err.message})`;
+    const body = JSON.stringify(outcome([issue('error', status === 431 ? 'too-costly' : 'structure', text)]));
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -12,7 +12,12 @@ import { newId } from '../fhir/ids';
 import type { AccessPolicy } from './access';
 import { currentCollection, historyCollection, historyKey, type CurrentDoc, type HistoryDoc, type HistoryMethod } from './documents';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
+import { searchPage, type SearchPage } from './search';
+import { readIncludes } from './includes';
+import type { SearchQuery } from '../search/ast';
 import { indexResource } from '../search/extract/index';
+import { isResourceType } from '../validation/definitions';
+import { claimGuard } from './guard';
 
 export interface RepositoryDeps {
   /** Validates new content; any issue with severity error or fatal rejects the write. */
@@ -47,6 +52,15 @@ export class Repository {
   async transaction<R>(work: (repo: Repository) => Promise<R>): Promise<R> {
     if (!this.store) return work(this);
     return this.store.transaction((tx) => work(new Repository(tx, this.deps)));
+  }
+
+  /**
+   * Claims the guard of conditional criteria (repository/guard.ts) in this transaction, so that
+   * concurrent conditional writes with the same criteria take effect one after the other.
+   */
+  async claimConditionalGuard(type: string, canonicalCriteria: string): Promise<void> {
+    if (this.store) throw fail('internal', 'exception', 'a conditional-write guard can only be claimed inside repo.transaction()');
+    await claimGuard(this.db, type, canonicalCriteria, this.now());
   }
 
   /** create: the server assigns id, versionId 1 and lastUpdated; a client id in the body is ignored. */
@@ -138,6 +152,17 @@ export class Repository {
     const page = await readHistory(this.db, query, (type) => this.deps.access.canReadType(type));
     page.entries = page.entries.filter((e) => !e.resource || this.deps.access.canRead(e.resource));
     return page;
+  }
+
+  /** One page of a search: the matches, and the resources `_include`/`_revinclude` bring in. */
+  async search(query: SearchQuery, count: number): Promise<SearchPage & { included: Resource[] }> {
+    if (query.resourceType) this.assertReadableType(query.resourceType);
+    const { access, baseUrl } = this.deps;
+    // Only real resource types: not `Patient_history`, nor the conditional-write guards (`_conditional`).
+    const allTypes = async () => (await this.db.listCollections()).filter((n) => isResourceType(n));
+    const page = await searchPage(this.db, query, { baseUrl, count, access, allTypes });
+    const included = query.include.length || query.revinclude.length ? await readIncludes(this.db, page.matches, query.include, query.revinclude, { baseUrl, access }) : [];
+    return { ...page, included };
   }
 
   private async write<R>(work: (db: Collections) => Promise<R>): Promise<R> {

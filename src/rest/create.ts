@@ -1,11 +1,14 @@
-/** create (R4 http.html#create): POST [base]/[type]. */
+/** create (R4 http.html#create): POST [base]/[type]; with If-None-Exist, a conditional create. */
 import type { Handler } from './types';
 import { assertKnownType, requireResourceBody } from './resource-type';
 import { versionOf } from './version';
+import { createIfNoneExist } from './conditional-create';
 
 export const create: Handler = async (ctx, req) => {
   const type = req.type as string;
   assertKnownType(type);
-  const resource = await ctx.repo.create(requireResourceBody(req.body, type));
+  const body = requireResourceBody(req.body, type);
+  if (req.headers.ifNoneExist !== undefined) return createIfNoneExist(ctx, body, req.headers.ifNoneExist);
+  const resource = await ctx.repo.create(body);
   return { kind: 'created', body: resource, version: versionOf(resource) };
 };

@@ -10,6 +10,9 @@ import { update } from './update';
 import { remove } from './delete';
 import { history } from './history';
 import { capabilitiesHandler } from './capabilities';
+import { search } from './search';
+import { conditionalUpdate } from './conditional-update';
+import { conditionalDelete } from './conditional-delete';
 
 /** R4 CapabilityStatement interaction codes (TypeRestfulInteraction and SystemRestfulInteraction). */
 export type InteractionCode =
@@ -35,13 +38,23 @@ export interface Interaction {
   /** Path below the FHIR base, in Express syntax: :type, :id and :versionId are route parameters. */
   path: string;
   handler: Handler;
+  /** Takes an application/x-www-form-urlencoded body (POST _search). */
+  acceptsForm?: boolean;
+  /** Serves the conditional form of its interaction (create: If-None-Exist; update and delete: `[type]?criteria`). */
+  conditional?: boolean;
 }
 
 /** Ordered: a literal segment (`_history`) must come before a parameter in the same position. */
 export const INTERACTIONS: readonly Interaction[] = [
   { code: 'capabilities', level: 'system', method: 'GET', path: '/metadata', handler: capabilitiesHandler(() => INTERACTIONS) },
+  { code: 'search-system', level: 'system', method: 'GET', path: '/', handler: search },
+  { code: 'search-system', level: 'system', method: 'POST', path: '/_search', handler: search, acceptsForm: true },
   { code: 'history-system', level: 'system', method: 'GET', path: '/_history', handler: history },
-  { code: 'create', level: 'type', method: 'POST', path: '/:type', handler: create },
+  { code: 'search-type', level: 'type', method: 'GET', path: '/:type', handler: search },
+  { code: 'create', level: 'type', method: 'POST', path: '/:type', handler: create, conditional: true },
+  { code: 'update', level: 'type', method: 'PUT', path: '/:type', handler: conditionalUpdate, conditional: true },
+  { code: 'delete', level: 'type', method: 'DELETE', path: '/:type', handler: conditionalDelete, conditional: true },
+  { code: 'search-type', level: 'type', method: 'POST', path: '/:type/_search', handler: search, acceptsForm: true },
   { code: 'history-type', level: 'type', method: 'GET', path: '/:type/_history', handler: history },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },

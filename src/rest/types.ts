@@ -28,10 +28,15 @@ export interface FhirRequest {
   query: Record<string, string[]>;
   /** The parsed JSON body, if any. */
   body?: unknown;
+  /** Parameters of an application/x-www-form-urlencoded body (POST _search). */
+  form?: Record<string, string[]>;
   headers: {
     ifMatch?: string;
     ifNoneMatch?: string;
     ifModifiedSince?: string;
+    prefer?: string;
+    /** Conditional create (R4 http.html#ccreate): search parameters that must match nothing. */
+    ifNoneExist?: string;
   };
 }
 
@@ -42,6 +47,10 @@ export interface FhirResult {
   body?: Resource;
   /** Set when the body is a resource version: drives ETag, Last-Modified and Location. */
   version?: { type: string; id: string; versionId: string; lastUpdated: string };
+  /** Send Location for `version` even though nothing was created (conditional create that matched). */
+  location?: boolean;
+  /** What `Prefer: return=OperationOutcome` says instead of the default "created/updated Type/id version n". */
+  message?: string;
 }
 
 export type Handler = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResult>;

@@ -30,8 +30,6 @@ export function searchIndexes(resourceType: string): SearchIndexSpec[] {
 
 /** Creates the search indexes of every type in `types` (idempotent: existing indexes are kept). */
 export async function ensureSearchIndexes(store: Collections, types: readonly string[]): Promise<void> {
-  for (const type of types) {
-    const collection = store.collection(currentCollection(type));
-    for (const spec of searchIndexes(type)) await collection.createIndex(spec.keys);
-  }
+  // Issued together: the embedded engine commits them in a few group commits instead of ~2,000 fsyncs.
+  await Promise.all(types.flatMap((type) => searchIndexes(type).map((spec) => store.collection(currentCollection(type)).createIndex(spec.keys))));
 }

@@ -12,6 +12,8 @@ import { isPlainR4Definition, toPlainR4, toPlainR4SearchParameters } from './r4p
 import { loadTerminology } from './valuesets';
 
 let concreteTypes: ReadonlySet<string> | undefined;
+/** Per resource type: top-level element names marked isSummary, and those with min > 0 (choice names keep "[x]"). */
+const topLevel = new Map<string, { summary: ReadonlySet<string>; mandatory: ReadonlySet<string> }>();
 let sortedTypes: readonly string[] = [];
 
 /** Loads base R4 StructureDefinitions, SearchParameters and terminology; later calls do nothing. */
@@ -27,6 +29,7 @@ export function loadR4Definitions(): void {
   const names = resources
     .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization' && isPlainR4Definition(sd.url))
     .map((sd) => sd.type);
+  for (const sd of resources) indexTopLevel(sd);
   sortedTypes = Object.freeze([...names].sort());
   concreteTypes = new Set(sortedTypes);
   // Medplum adds a `_compartment` search parameter (on its own Meta.compartment) to every type.
@@ -43,6 +46,24 @@ export function isResourceType(name: string): boolean {
 export function resourceTypes(): string[] {
   loadR4Definitions();
   return [...sortedTypes];
+}
+
+/** Top-level elements of a resource type: those in `_summary=true`, and the mandatory ones (R4 search.html#summary). */
+export function topLevelElements(type: string): { summary: ReadonlySet<string>; mandatory: ReadonlySet<string> } {
+  loadR4Definitions();
+  return topLevel.get(type) ?? { summary: new Set(), mandatory: new Set() };
+}
+
+function indexTopLevel(sd: StructureDefinition): void {
+  const summary = new Set<string>();
+  const mandatory = new Set<string>();
+  for (const element of sd.snapshot?.element ?? []) {
+    const parts = element.path?.split('.') ?? [];
+    if (parts.length !== 2) continue;
+    if (element.isSummary) summary.add(parts[1]);
+    if ((element.min ?? 0) > 0) mandatory.add(parts[1]);
+  }
+  topLevel.set(sd.type, { summary, mandatory });
 }
 
 function structureDefinitions(file: string): StructureDefinition[] {

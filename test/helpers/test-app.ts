@@ -12,7 +12,8 @@ import supertest from 'supertest';
 import type { Express } from 'express';
 import { loadConfig, SETTINGS, type Config } from '../../src/config';
 import { openStore } from '../../src/storage/open';
-import { buildApp } from '../../src/app';
+import { buildApp, prepareStore } from '../../src/app';
+import { answerClientErrors } from '../../src/http/server';
 import type { Store } from '../../src/storage/port';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -27,6 +28,8 @@ export interface TestApp {
   dataDir: string;
   /** Events the app logged (unhandled errors carry their stack here). */
   logged: Record<string, unknown>[];
+  /** Where the test server really listens, e.g. http://127.0.0.1:41234 (for clients other than supertest). */
+  origin: string;
   close(): Promise<void>;
 }
 
@@ -36,8 +39,10 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const config: Config = { ...loadConfig({ RELAY_DATA_DIR: dataDir, RELAY_BASE_URL: TEST_BASE_URL }), ...overrides };
   const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes });
   const logged: Record<string, unknown>[] = [];
+  await prepareStore(store);
   const app = buildApp({ config, store, log: (event) => logged.push(event) });
   const server = http.createServer(app);
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     app,
@@ -46,6 +51,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     config,
     dataDir,
     logged,
+    origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -60,7 +60,10 @@ function numberRange(text: string, parameter: string, whole: string): { value: n
   if (!m || !Number.isFinite(value)) throw invalid(`${parameter}: "${whole}" is not a valid number`, parameter);
   const places = (m[2]?.length ?? 0) - (m[3] ? Number(m[3]) : 0);
   const half = 0.5 * 10 ** -places;
-  return { value, lo: round(value - half, places + 1), hi: round(value + half, places + 1) };
+  const lo = round(value - half, places + 1);
+  const hi = round(value + half, places + 1);
+  // Past 2^53 half a unit is below a double's spacing and the range would collapse to [v, v): keep v inside it.
+  return { value, lo: Math.min(lo, value), hi: hi > value ? hi : value + Math.abs(value) * Number.EPSILON };
 }
 
 /** Removes binary noise (0.1 + 0.05 = 0.15000000000000002) so that range ends are the decimal ones. */

@@ -20,14 +20,18 @@ export function parseSort(scope: Scope, raw: string): Parsed<SortKey[]> {
     const descending = item.startsWith('-');
     const code = descending ? item.slice(1) : item;
     if (code === '') continue;
+    // A repeated key cannot change the order (its first occurrence decides); keeping it would make the sort and the paging cursor disagree.
+    const add = (key: SortKey) => {
+      if (!keys.some((k) => k.field === key.field)) keys.push(key);
+    };
     if (code === '_id' || code === '_lastUpdated') {
-      keys.push({ code, field: code === '_id' ? '_id' : 'lastUpdatedMs', descending });
+      add({ code, field: code === '_id' ? '_id' : 'lastUpdatedMs', descending });
       continue;
     }
     const param = lookupParam(scope, code);
     if (!param) return unsupported(`_sort: unknown search parameter ${code}`);
     if (param.type === 'composite' || param.type === 'special') return unsupported(`_sort: ${param.type} parameter ${code} cannot sort`);
-    keys.push({ code, field: `sort.${param.code}`, descending });
+    add({ code, field: `sort.${param.code}`, descending });
   }
   return ok(keys);
 }
