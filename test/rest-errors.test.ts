@@ -146,6 +146,15 @@ describe('bad input gets a clear OperationOutcome and changes nothing', () => {
     expect(body.issue[0].diagnostics).toMatch(/16 KB/);
   });
 
+  it('query parameters named like Object.prototype members are plain parameters, never a 5xx', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const res = await t.request.get(`/fhir/Patient?${name}=x`);
+      expect(res.status).toBe(200);
+      expect(res.body.entry.at(-1).resource.issue[0].expression).toEqual([name]);
+      expectOutcome(await t.request.get(`/fhir/Patient?${name}=x`).set('Prefer', 'handling=strict'), 400);
+    }
+  });
+
   it('bad history parameters → 400 naming the parameter', async () => {
     expect(expectOutcome(await t.request.get('/fhir/_history?_since=yesterday'), 400)[0].expression).toEqual(['_since']);
     expect(expectOutcome(await t.request.get('/fhir/_history?_at=2024-02-30'), 400)[0].expression).toEqual(['_at']);

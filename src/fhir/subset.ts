@@ -21,7 +21,7 @@ export function summarize(resource: Resource, mode: 'true' | 'text' | 'data'): R
 export function selectElements(resource: Resource, elements: readonly string[]): Resource {
   const { mandatory } = topLevelElements(resource.resourceType);
   const wanted = new Set(elements.map((e) => (e.startsWith(`${resource.resourceType}.`) ? e.slice(resource.resourceType.length + 1) : e).split('.')[0]));
-  return tag(pick(resource, (name) => wanted.has(name) || has(mandatory, name)));
+  return tag(pick(resource, (name) => wanted.has(name) || has(mandatory, name) || [...wanted].some((w) => isChoiceOf(w, name))));
 }
 
 /** Is a JSON property name (`valueQuantity`, `_birthDate`) one of `names` (`value[x]`, `birthDate`)? */
@@ -30,6 +30,11 @@ function has(names: ReadonlySet<string>, property: string): boolean {
   if (names.has(name)) return true;
   for (const n of names) if (n.endsWith('[x]') && name.startsWith(n.slice(0, -3)) && /^[A-Z]/.test(name.slice(n.length - 3))) return true;
   return false;
+}
+
+/** `valueQuantity` is the JSON form of the choice element `value` (so `_elements=value` keeps it). */
+function isChoiceOf(element: string, property: string): boolean {
+  return property.startsWith(element) && /^[A-Z]/.test(property.slice(element.length));
 }
 
 function pick(resource: Resource, keep: (name: string) => boolean): Resource {

@@ -86,7 +86,8 @@ function queryOf(req: Request): Record<string, string[]> {
 }
 
 function paramsOf(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // No prototype: a parameter named `constructor` or `__proto__` is just a parameter.
+  const out: Record<string, string[]> = Object.create(null);
   for (const [key, value] of new URLSearchParams(text)) (out[key] ??= []).push(value);
   return out;
 }

@@ -1,12 +1,14 @@
 /**
  * Compiled FHIRPath per search parameter: each union branch and each composite component is compiled
  * once (per component base path) and cached on the definition object, so a changed registry entry
- * (a new object) is compiled afresh.
+ * (a new object) is compiled afresh. A branch that is a simple member path is evaluated by walking the
+ * JSON (./fastpath.ts), falling back to fhirpath.js for anything that walk does not handle.
  */
 import { splitUnion } from '../expressions';
 import type { SearchParamDef } from '../params';
 import { extractionBranches } from '../registry';
 import { compileExpression, type Evaluator } from './elements';
+import { compileFastPath, fastPathEnabled } from './fastpath';
 
 export interface CompiledBranch {
   evaluate: Evaluator;
@@ -20,7 +22,7 @@ const components = new WeakMap<SearchParamDef, Map<string, readonly Evaluator[]>
 export function compiledBranches(def: SearchParamDef): readonly CompiledBranch[] {
   let out = branches.get(def);
   if (!out) {
-    out = extractionBranches(def).map((b) => ({ evaluate: compileFor(def, b.expression), restrictTo: b.restrictTo }));
+    out = extractionBranches(def).map((b) => ({ evaluate: withFastPath(compileFor(def, b.expression), b.expression), restrictTo: b.restrictTo }));
     branches.set(def, out);
   }
   return out;
@@ -38,6 +40,13 @@ export function compiledComponent(def: SearchParamDef, index: number, base: stri
     byKey.set(key, out);
   }
   return out;
+}
+
+/** `slow` preceded by the JSON walk when `expression` is a simple path (./fastpath.ts); decided once here. */
+function withFastPath(slow: Evaluator, expression: string): Evaluator {
+  const fast = compileFastPath(expression);
+  if (!fast) return slow;
+  return (input, env) => (fastPathEnabled() ? fast(input) : undefined) ?? slow(input, env);
 }
 
 function compileFor(def: SearchParamDef, expression: string, base?: string): Evaluator {
