@@ -34,7 +34,7 @@ const KEYWORDS = new Set([
   'milliseconds', 'minute', 'minutes', 'mod', 'month', 'months', 'or', 'second', 'seconds', 'sort', 'true', 'week', 'weeks',
   'xor', 'year', 'years',
 ]);
-/** Types with R4 specializations: fhirpath.js `ofType(T)` may also match these. */
+/** Types with R4 specializations (fhirpath.js r4 `type2Parent`): its `ofType(T)` may also match these. */
 const DERIVED: Readonly<Record<string, readonly string[]>> = {
   string: ['code', 'id', 'markdown'],
   uri: ['url', 'canonical', 'oid', 'uuid'],
@@ -57,7 +57,7 @@ export function fastPathEnabled(): boolean {
 export function compileFastPath(expression: string): FastEvaluator | undefined {
   const parts = expression.split('.');
   const root = parts[0];
-  if (parts.length < 2 || !IDENTIFIER.test(root) || !propertiesOf(root) || !tryGetDataType(root)) return undefined;
+  if (parts.length < 2 || !IDENTIFIER.test(root) || !tryGetDataType(root)) return undefined;
   const steps: Step[] = [];
   let type = root;
   let systemString = false;
