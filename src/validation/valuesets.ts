@@ -68,6 +68,32 @@ export function loadTerminology(): void {
   codeSystems = cs;
 }
 
+/**
+ * The codes a code subsumes (`below`: itself and its descendants) or that subsume it (`above`: itself
+ * and its ancestors) in a local code system with a hierarchy; undefined when the system or the code
+ * is not known here.
+ */
+export function subsumption(system: string, code: string, direction: 'above' | 'below'): string[] | undefined {
+  loadTerminology();
+  const cs = codeSystems?.get(stripVersion(system));
+  const root = cs?.concepts.get(code);
+  if (!cs || !root) return undefined;
+  if (direction === 'below') return [...withDescendants(root, true)].map((c) => c.code);
+  const out = new Set<string>([code]);
+  let frontier = [code];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const c of cs.concepts.values()) {
+      if (!out.has(c.code) && c.children.some((child) => frontier.includes(child.code))) {
+        out.add(c.code);
+        next.push(c.code);
+      }
+    }
+    frontier = next;
+  }
+  return [...out];
+}
+
 /** Expands a value set by canonical URL (a `|version` suffix is ignored); the result is cached. */
 export function expandValueSet(canonical: string): Expansion {
   const url = stripVersion(canonical);

@@ -2,9 +2,10 @@
  * One parameter occurrence → one filter node: checks the modifier against the parameter type
  * (R4 search.html "Modifiers") and parses the comma-separated alternatives with the type's grammar.
  */
-import { invalid } from '../../fhir/outcome';
+import { fail, invalid } from '../../fhir/outcome';
+import { subsumption } from '../../validation/valuesets';
 import { isResourceType } from '../../validation/definitions';
-import { assertNever, type CompositeValueNode, type ComponentValueNode, type FilterNode } from '../ast';
+import { assertNever, type CodePair, type CompositeValueNode, type ComponentValueNode, type FilterNode } from '../ast';
 import type { ParamType, SearchParamDef } from '../params';
 import { splitEscaped } from './escape';
 import { parseDateValue, parseNumberValue, parseQuantityValue } from './ordered';
@@ -65,6 +66,9 @@ function tokenFilter(param: SearchParamDef, modifier: string | undefined, values
       const valueSets = values.map((v) => parseUriValue(v).uri);
       return ok({ kind: modifier, param, valueSets, codes: expandValueSets(valueSets, key) });
     }
+    case 'above':
+    case 'below':
+      return ok({ kind: 'in', param, valueSets: [], codes: values.flatMap((v) => subsumedCodes(v, modifier, key)) });
     default:
       return badModifier(param, modifier);
   }
@@ -119,6 +123,15 @@ function componentValue(type: ParamType, raw: string, key: string): ComponentVal
     default:
       return assertNever(type);
   }
+}
+
+/** token `:above`/`:below` on `system|code`: the codes related in the local code system's hierarchy, matched like `:in`. */
+function subsumedCodes(raw: string, direction: 'above' | 'below', key: string): CodePair[] {
+  const { system, code } = parseTokenValue(raw, key);
+  if (!system || !code) throw invalid(`${key}: "${raw}" must be system|code (subsumption needs the code system)`, key);
+  const codes = subsumption(system, code, direction);
+  if (!codes) throw fail('invalid', 'not-supported', `${key}: code ${code} of ${system} is not in a code system this server holds, so :${direction} cannot be evaluated`, key);
+  return codes.map((c) => ({ system, code: c }));
 }
 
 function badModifier(param: SearchParamDef, modifier: string): Parsed<never> {

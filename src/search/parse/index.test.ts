@@ -49,8 +49,6 @@ describe('parseSearch', () => {
   it.each([
     ['name:below', 'x'],
     ['birthdate:exact', '2020'],
-    ['code:above', 'http://loinc.org|1'],
-    ['code:below', 'x'],
     ['_profile:contains', 'x'],
     ['subject:Foo', '1'],
     ['subject:Practitioner', '1'],
