@@ -2,29 +2,17 @@
  * Indexes every official R4 example (hl7.fhir.r4.examples) that is a resource: none may throw.
  * Prints the extraction time per resource (measured, never asserted) and value counts per type.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadR4Definitions } from '../../validation/definitions';
 import { searchParam } from '../registry';
 import { indexResource } from './index';
+import { loadR4Examples } from '../../../test/helpers/r4-examples';
 
-const EXAMPLES_DIR = path.dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
 const options = { baseUrl: 'http://hl7.org/fhir' };
 const CONSULT_TYPES = ['Patient', 'ServiceRequest', 'Task', 'Media', 'Observation', 'DiagnosticReport', 'QuestionnaireResponse', 'Questionnaire'];
 
-function loadExamples(): Resource[] {
-  const out: Resource[] = [];
-  for (const file of fs.readdirSync(EXAMPLES_DIR).sort()) {
-    if (!file.endsWith('.json') || file === 'package.json' || file.startsWith('.')) continue;
-    const json: unknown = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8'));
-    if (json && typeof json === 'object' && !Array.isArray(json) && typeof (json as { resourceType?: unknown }).resourceType === 'string') out.push(json as Resource);
-  }
-  return out;
-}
-
 describe('extraction over the official R4 examples', () => {
-  const examples = loadExamples();
+  const examples = loadR4Examples();
   beforeAll(() => loadR4Definitions());
 
   it('indexes every example without throwing', () => {

@@ -3,30 +3,17 @@
  * walk must give exactly the Elements fhirpath.js gives (or defer to it), and `indexResource` must
  * give the same `sp` and `sort` with the fast path on and off.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
 import { loadR4Definitions, resourceTypes } from '../../validation/definitions';
 import { extractionBranches, searchParams } from '../registry';
 import { compileExpression } from './elements';
 import { compileFastPath, setFastPathEnabled } from './fastpath';
 import { indexResource } from './index';
+import { loadR4Examples } from '../../../test/helpers/r4-examples';
 
-const EXAMPLES_DIR = path.dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
 const options = { baseUrl: 'http://hl7.org/fhir' };
 
-function loadExamples(): Resource[] {
-  const out: Resource[] = [];
-  for (const file of fs.readdirSync(EXAMPLES_DIR).sort()) {
-    if (!file.endsWith('.json') || file === 'package.json' || file.startsWith('.')) continue;
-    const json: unknown = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8'));
-    if (json && typeof json === 'object' && !Array.isArray(json) && typeof (json as { resourceType?: unknown }).resourceType === 'string') out.push(json as Resource);
-  }
-  return out;
-}
-
 describe('fast path for simple search expressions', () => {
-  const examples = loadExamples();
+  const examples = loadR4Examples();
   beforeAll(() => loadR4Definitions());
   afterEach(() => setFastPathEnabled(true));
 
