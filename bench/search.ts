@@ -112,6 +112,7 @@ interface Outcome {
   included: number;
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -146,8 +147,10 @@ async function measure(c: SearchCase, seed: number, pool: Pool, once: (type: str
     const { type, params } = c.make(i === 0 ? rng(seed) : warmRandom, pool);
     const t0 = performance.now();
     const out = await once(type, params);
-    if (i === 0 && performance.now() - t0 > coldSampleOverMs) {
-      record(performance.now() - t0, out);
+    const elapsed = performance.now() - t0;
+    await yieldToEventLoop();
+    if (i === 0 && elapsed > coldSampleOverMs) {
+      record(elapsed, out);
       cold = true;
       break;
     }
@@ -158,6 +161,8 @@ async function measure(c: SearchCase, seed: number, pool: Pool, once: (type: str
     const t0 = performance.now();
     const out = await once(type, params);
     record(performance.now() - t0, out);
+    // The embedded engine answers without I/O: yield, so that Ctrl-C (and a snapshot) can run between runs.
+    await yieldToEventLoop();
     if (i + 1 >= minRuns && performance.now() - started > budgetMs) break;
   }
   const sorted = [...times].sort((a, b) => a - b);
@@ -180,7 +185,10 @@ const seedOf = (c: SearchCase, size: number): number => [...(c.sameValuesAs ?? c
 // ---------------------------------------------------------------------------------------------
 // Output
 
-function mdTable(head: string[], rows: string[][], right: number[] = []): string {
+/** A Markdown table (readable in a terminal, pasteable into bench/README.md: `|` in cells is escaped). */
+function mdTable(head: string[], cells: string[][], right: number[] = []): string {
+  // Queries go in code spans: GitHub would read `<code>` or `<id>` in them as HTML.
+  const rows = cells.map((r) => r.map((c, i) => (i === 0 && /[?<]/.test(c) ? `\`${c}\`` : c).replace(/\|/g, '\\|')));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const cell = (c: string, i: number) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]));
   const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
