@@ -5,6 +5,7 @@
  * over the dead process's lock and still serve every create it ever acknowledged, unchanged.
  * Seeded (CRASH_SEED replays the same kill delays).
  */
+import { mulberry32 } from './helpers/prng';
 import { isDeepStrictEqual } from 'node:util';
 import fs from 'node:fs/promises';
 import { makeDataDir, startServerProcess, type ServerProcess } from './helpers/test-app';
@@ -23,17 +24,7 @@ interface Acknowledged {
   stored: Record<string, unknown>;
 }
 
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function patient(round: number, n: number): Record<string, unknown> {
   return {

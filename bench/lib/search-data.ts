@@ -5,6 +5,7 @@
  * Task.focus/owner/for). Ids are assigned by the server, so a growth step is produced in phases:
  * the referenced resources first, then the ones that point at them (see `planStep`).
  */
+import { mulberry32 } from '../../test/helpers/prng';
 import type { Media, Observation, Patient, Practitioner, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 
 /** Share of each type in every growth step (sums to 1). */
@@ -83,17 +84,8 @@ const OBS_STATUSES: Observation['status'][] = ['final', 'final', 'final', 'final
 export const DATA_FROM = Date.UTC(2023, 0, 1);
 export const DATA_TO = Date.UTC(2025, 0, 1);
 
-/** mulberry32: a small seeded PRNG, so every run generates the same data and queries. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the tests use, so every run generates the same data and queries. */
+export const rng = mulberry32;
 
 export type Random = () => number;
 export const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)];

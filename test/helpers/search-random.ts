@@ -1,4 +1,5 @@
 /** A small seeded PRNG (mulberry32) with the picking helpers the search tests use, so a run can be replayed. */
+import { mulberry32 } from './prng';
 
 export interface Random {
   /** A float in [0, 1). */
@@ -12,14 +13,7 @@ export interface Random {
 
 /** A PRNG seeded with `seed`. */
 export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   return {

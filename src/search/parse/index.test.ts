@@ -1,19 +1,12 @@
 import { OperationOutcomeError } from '../../fhir/outcome';
+import { outcomeErrorOf } from '../../../test/helpers/outcome-error';
 import type { ChainFilter, FilterNode, HasFilter } from '../ast';
 import { parseSearch } from './index';
 
 const strict = { strict: true };
 const lenient = { strict: false };
 
-function error(fn: () => unknown): OperationOutcomeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) return err;
-    throw err;
-  }
-  throw new Error('expected an OperationOutcomeError');
-}
+const error = outcomeErrorOf;
 
 function filters(type: string | undefined, query: Record<string, string[]>): FilterNode[] {
   return parseSearch(type, query, strict).query.filters;

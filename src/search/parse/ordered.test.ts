@@ -1,15 +1,7 @@
-import { OperationOutcomeError } from '../../fhir/outcome';
+import { outcomeErrorOf } from '../../../test/helpers/outcome-error';
 import { parseDateValue, parseNumberValue, parseQuantityValue, splitPrefix } from './ordered';
 
-function errorOf(fn: () => unknown): OperationOutcomeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) return err;
-    throw err;
-  }
-  throw new Error('expected an OperationOutcomeError');
-}
+const errorOf = outcomeErrorOf;
 
 describe('ordered search values', () => {
   it('reads every comparison prefix and defaults to eq', () => {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../test/helpers/prng';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,16 +7,7 @@ import { choosePlan } from './plan';
 import { openEmbeddedStore } from './store';
 
 /** Deterministic PRNG (mulberry32) so a failure can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const WORDS = ['x', 'y', 'z', 'w', 'X', ''];
 
