@@ -305,7 +305,7 @@ async function main(): Promise<void> {
   try {
     store = await openStore({ dataDir, journalCompactBytes: 64 * 1024 * 1024 });
     let t0 = performance.now();
-    await prepareStore(store);
+    await prepareStore(store, { baseUrl: BASE_URL });
     console.log(`store opened in ${dataDir}; prepareStore (definitions + search indexes) ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // Validation is skipped for load speed; index values are extracted exactly as in production.
     const repo = new Repository(store, { validate: () => [], access: operatorAccess, baseUrl: BASE_URL }, store);

@@ -8,6 +8,7 @@ import { Repository } from './repository/repository';
 import { operatorAccess } from './repository/access';
 import { loadR4Definitions, resourceTypes } from './validation/definitions';
 import { ensureSearchIndexes } from './search/indexes';
+import { reindexIfStale } from './search/reindex';
 import { validateBase } from './validation/validate';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
@@ -18,10 +19,14 @@ export interface AppDeps {
   log?: Logger;
 }
 
-/** Readies an opened store for the app: the search indexes of every resource type (idempotent). */
-export async function prepareStore(store: Store): Promise<void> {
+/**
+ * Readies an opened store for the app: the search indexes of every resource type, and index values
+ * re-extracted if an older Relay wrote them (both idempotent).
+ */
+export async function prepareStore(store: Store, options: { baseUrl: string; log?: (message: string) => void }): Promise<void> {
   loadR4Definitions();
   await ensureSearchIndexes(store, resourceTypes());
+  await reindexIfStale(store, options);
 }
 
 /** Builds the HTTP application serving the FHIR API under /fhir. */

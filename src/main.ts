@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   let store;
   try {
     store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes, log });
-    await prepareStore(store);
+    await prepareStore(store, { baseUrl: config.baseUrl, log });
   } catch (err) {
     console.error(`Relay cannot start: ${(err as Error).message}`);
     process.exit(1);

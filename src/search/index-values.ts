@@ -22,15 +22,25 @@ export interface StringValue {
 /**
  * token (Coding, CodeableConcept, Identifier, ContactPoint, code, boolean, string, uri used as token):
  * `s` system, `c` code (Identifier.value, ContactPoint.value, "true"/"false" for booleans),
- * `t` folded display/text (for :text: Coding.display, CodeableConcept.text, Identifier.type.text),
- * `ts`/`tc` Identifier.type coding (for :of-type).
+ * `k` both together when both are present (tokenKey below: one equality index then answers
+ * `system|code` exactly), `t` folded display/text (for :text: Coding.display, CodeableConcept.text,
+ * Identifier.type.text), `ts`/`tc` Identifier.type coding (for :of-type).
  */
 export interface TokenValue {
   s?: string;
   c?: string;
+  k?: string;
   t?: string;
   ts?: string;
   tc?: string;
+}
+
+/**
+ * The `k` of a token value: `system|code` as in a search, with `\` and `|` inside the system escaped
+ * by a backslash, so that no two (system, code) pairs share a key.
+ */
+export function tokenKey(system: string, code: string): string {
+  return `${system.replace(/[\\|]/g, '\\$&')}|${code}`;
 }
 
 /**

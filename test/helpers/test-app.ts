@@ -39,7 +39,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const config: Config = { ...loadConfig({ RELAY_DATA_DIR: dataDir, RELAY_BASE_URL: TEST_BASE_URL }), ...overrides };
   const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes });
   const logged: Record<string, unknown>[] = [];
-  await prepareStore(store);
+  await prepareStore(store, { baseUrl: config.baseUrl });
   const app = buildApp({ config, store, log: (event) => logged.push(event) });
   const server = http.createServer(app);
   answerClientErrors(server);

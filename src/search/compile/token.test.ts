@@ -2,11 +2,11 @@ import { run, stored } from '../../../test/helpers/search-compile';
 
 const LOINC = 'http://loinc.org';
 const docs = [
-  stored('loinc', { code: [{ s: LOINC, c: '1234-5', t: 'glucose' }] }),
-  stored('snomed', { code: [{ s: 'http://snomed.info/sct', c: '1234-5', t: 'blood glucose' }] }),
+  stored('loinc', { code: [{ s: LOINC, c: '1234-5', k: `${LOINC}|1234-5`, t: 'glucose' }] }),
+  stored('snomed', { code: [{ s: 'http://snomed.info/sct', c: '1234-5', k: 'http://snomed.info/sct|1234-5', t: 'blood glucose' }] }),
   stored('nosystem', { code: [{ c: '1234-5' }] }),
   stored('textonly', { code: [{ t: 'glucose level' }] }),
-  stored('operator', { code: [{ s: LOINC, c: '$where' }] }),
+  stored('operator', { code: [{ s: LOINC, c: '$where', k: `${LOINC}|$where` }] }),
   stored('none', {}),
 ];
 
@@ -18,7 +18,9 @@ describe('token search compilation', () => {
     expect((await run('Observation', { code: `${LOINC}|` }, docs)).ids).toEqual(['loinc', 'operator']);
   });
 
-  it('adds a top-level equality on the code for the equality index', async () => {
+  it('compiles plain codes and system|code lists to one indexed equality, and adds the code equality to mixed lists', async () => {
+    expect((await run('Observation', { code: '1234-5,x' }, docs)).filter.$and).toEqual([{ 'sp.code.c': { $in: ['1234-5', 'x'] } }]);
+    expect((await run('Observation', { code: `${LOINC}|1234-5,${LOINC}|x` }, docs)).filter.$and).toEqual([{ 'sp.code.k': { $in: [`${LOINC}|1234-5`, `${LOINC}|x`] } }]);
     const { filter } = await run('Observation', { code: `${LOINC}|1234-5,x` }, docs);
     expect(filter.$and).toEqual([{ 'sp.code.c': { $in: ['1234-5', 'x'] }, 'sp.code': { $elemMatch: { $or: [{ s: LOINC, c: '1234-5' }, { c: 'x' }] } } }]);
     const systemOnly = await run('Observation', { code: `${LOINC}|` }, docs);
@@ -28,6 +30,15 @@ describe('token search compilation', () => {
   it(':not matches resources with no matching value, including those with no value at all', async () => {
     expect((await run('Observation', { 'code:not': `${LOINC}|1234-5` }, docs)).ids).toEqual(['snomed', 'nosystem', 'textonly', 'operator', 'none']);
     expect((await run('Observation', { 'code:not': '1234-5,$where' }, docs)).ids).toEqual(['textonly', 'none']);
+  });
+
+  it('keeps system|code keys unambiguous when a system or code holds "|"', async () => {
+    const piped = [
+      stored('system-pipe', { identifier: [{ s: 'urn:a|b', c: 'c', k: 'urn:a\\|b|c' }] }),
+      stored('code-pipe', { identifier: [{ s: 'urn:a', c: 'b|c', k: 'urn:a|b|c' }] }),
+    ];
+    expect((await run('Patient', { identifier: 'urn:a\\|b|c' }, piped)).ids).toEqual(['system-pipe']);
+    expect((await run('Patient', { identifier: 'urn:a|b\\|c' }, piped)).ids).toEqual(['code-pipe']);
   });
 
   it(':text matches a folded prefix of display or text', async () => {

@@ -2,19 +2,25 @@
  * token parameters (R4 search.html, token) against TokenValue: `code`, `system|code`, `|code`,
  * `system|`; `:text` (prefix of the folded display/text `t`), `:of-type` (Identifier type + value)
  * and `:in` (membership in an expanded ValueSet). `:not` and `:not-in` arrive as `not` nodes.
- * A plain code list also gets a top-level equality on `sp.<code>.c` for the embedded engine's index.
+ * Values that are all `code`, or all `system|code`, compile to one equality on `sp.<code>.c` or
+ * `sp.<code>.k` (indexed on both engines); other code lists also get the `c` equality for the index.
  */
 import type { Filter } from '../../storage/port';
 import type { InFilter, OfTypeFilter, TokenFilter, TokenTextFilter, TokenValueNode } from '../ast';
 import { allOf, anyOf, anyValue, escapeRegex, NEVER, oneOf, spField } from './fields';
 import { normalised } from './normalised';
+import { tokenKey } from '../index-values';
 
 /** The filter for one token parameter occurrence (values ORed). */
 export function compileToken(node: TokenFilter): Filter {
   const filter = anyValue(node.param.code, node.values.map(tokenCondition));
   const codes = node.values.map((v) => v.code);
-  if (codes.every((c): c is string => c !== undefined)) return allOf([{ [spField(node.param.code, 'c')]: oneOf(codes) }, filter]);
-  return filter;
+  if (!codes.every((c): c is string => c !== undefined)) return filter;
+  const byCode = { [spField(node.param.code, 'c')]: oneOf(codes) };
+  if (node.values.every((v) => v.system === undefined)) return byCode;
+  const keys = node.values.map((v) => (typeof v.system === 'string' && v.code !== undefined ? tokenKey(v.system, v.code) : undefined));
+  if (keys.every((k): k is string => k !== undefined)) return { [spField(node.param.code, 'k')]: oneOf(keys) };
+  return allOf([byCode, filter]);
 }
 
 /** The condition on one stored TokenValue. */

@@ -26,8 +26,8 @@ describe('composite extraction', () => {
   it('gives one value per Observation.component, keyed by component parameter code', () => {
     const { sp, sort } = index(bloodPressure);
     expect(sp['component-code-value-quantity']).toEqual([
-      { 'component-code': [{ s: LOINC, c: '8480-6' }], 'component-value-quantity': [{ v: 120, lo: 119.5, hi: 120.5, s: UCUM, c: 'mm[Hg]', u: 'mmHg' }] },
-      { 'component-code': [{ s: LOINC, c: '8462-4' }], 'component-value-quantity': [{ v: 80, lo: 79.5, hi: 80.5, s: UCUM, c: 'mm[Hg]', u: 'mmHg' }] },
+      { 'component-code': [{ s: LOINC, c: '8480-6', k: `${LOINC}|8480-6` }], 'component-value-quantity': [{ v: 120, lo: 119.5, hi: 120.5, s: UCUM, c: 'mm[Hg]', u: 'mmHg' }] },
+      { 'component-code': [{ s: LOINC, c: '8462-4', k: `${LOINC}|8462-4` }], 'component-value-quantity': [{ v: 80, lo: 79.5, hi: 80.5, s: UCUM, c: 'mm[Hg]', u: 'mmHg' }] },
     ]);
     expect(sort['component-code-value-quantity']).toBeUndefined();
   });
@@ -35,7 +35,7 @@ describe('composite extraction', () => {
   it('pairs the Observation code with its own value, and skips the pair when a part is missing', () => {
     expect(index(bloodPressure).sp['code-value-quantity']).toBeUndefined();
     const glucose = index({ ...bloodPressure, component: undefined, code: { coding: [{ system: LOINC, code: '15074-8' }] }, valueQuantity: { value: 6.3, system: UCUM, code: 'mmol/L' } });
-    expect(glucose.sp['code-value-quantity']).toEqual([{ code: [{ s: LOINC, c: '15074-8' }], 'value-quantity': [{ v: 6.3, lo: 6.25, hi: 6.35, s: UCUM, c: 'mmol/L' }] }]);
+    expect(glucose.sp['code-value-quantity']).toEqual([{ code: [{ s: LOINC, c: '15074-8', k: `${LOINC}|15074-8` }], 'value-quantity': [{ v: 6.3, lo: 6.25, hi: 6.35, s: UCUM, c: 'mmol/L' }] }]);
   });
 
   it('pairs codes with concepts and dates', () => {
@@ -45,9 +45,9 @@ describe('composite extraction', () => {
       code: { coding: [{ system: LOINC, code: '883-9' }] },
       valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '112144000', display: 'Blood group A' }] },
     });
-    expect(obs.sp['code-value-concept']).toEqual([{ code: [{ s: LOINC, c: '883-9' }], 'value-concept': [{ s: 'http://snomed.info/sct', c: '112144000', t: 'blood group a' }] }]);
+    expect(obs.sp['code-value-concept']).toEqual([{ code: [{ s: LOINC, c: '883-9', k: `${LOINC}|883-9` }], 'value-concept': [{ s: 'http://snomed.info/sct', c: '112144000', k: 'http://snomed.info/sct|112144000', t: 'blood group a' }] }]);
     const dated = index({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOINC, code: 'x' }] }, valueDateTime: '2024-05' });
-    expect(dated.sp['code-value-date']).toEqual([{ code: [{ s: LOINC, c: 'x' }], 'value-date': [{ lo: Date.UTC(2024, 4), hi: Date.UTC(2024, 5) }] }]);
+    expect(dated.sp['code-value-date']).toEqual([{ code: [{ s: LOINC, c: 'x', k: `${LOINC}|x` }], 'value-date': [{ lo: Date.UTC(2024, 4), hi: Date.UTC(2024, 5) }] }]);
   });
 
   it('evaluates components that use %resource (MolecularSequence chromosome-variant-coordinate)', () => {
@@ -59,7 +59,7 @@ describe('composite extraction', () => {
     });
     expect(sp['chromosome-variant-coordinate']).toEqual([
       {
-        chromosome: [{ s: 'http://terminology.hl7.org/CodeSystem/chromosome-human', c: '1' }],
+        chromosome: [{ s: 'http://terminology.hl7.org/CodeSystem/chromosome-human', c: '1', k: 'http://terminology.hl7.org/CodeSystem/chromosome-human|1' }],
         'variant-start': [{ v: 12, lo: 11.5, hi: 12.5 }],
         'variant-end': [{ v: 13, lo: 12.5, hi: 13.5 }],
       },
@@ -76,10 +76,10 @@ describe('composite extraction', () => {
       ],
     });
     expect(sp['context-type-quantity']).toEqual([
-      { 'context-type': [{ s: 'http://terminology.hl7.org/CodeSystem/usage-context-type', c: 'age' }], 'context-quantity': [{ v: 18, lo: 17.5, hi: 8.64e15, s: UCUM, c: 'a' }] },
+      { 'context-type': [{ s: 'http://terminology.hl7.org/CodeSystem/usage-context-type', c: 'age', k: 'http://terminology.hl7.org/CodeSystem/usage-context-type|age' }], 'context-quantity': [{ v: 18, lo: 17.5, hi: 8.64e15, s: UCUM, c: 'a' }] },
     ]);
     expect(sp['context-type-value']).toEqual([
-      { 'context-type': [{ s: 'http://terminology.hl7.org/CodeSystem/usage-context-type', c: 'focus' }], context: [{ t: 'dermatology' }] },
+      { 'context-type': [{ s: 'http://terminology.hl7.org/CodeSystem/usage-context-type', c: 'focus', k: 'http://terminology.hl7.org/CodeSystem/usage-context-type|focus' }], context: [{ t: 'dermatology' }] },
     ]);
   });
 });

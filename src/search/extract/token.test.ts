@@ -21,8 +21,8 @@ describe('token extraction', () => {
       },
     });
     expect(sp.code).toEqual([
-      { s: 'http://loinc.org', c: '8867-4', t: 'heart rate' },
-      { s: 'http://snomed.info/sct', c: '364075005', t: 'heart rate (observable entity)' },
+      { s: 'http://loinc.org', c: '8867-4', k: 'http://loinc.org|8867-4', t: 'heart rate' },
+      { s: 'http://snomed.info/sct', c: '364075005', k: 'http://snomed.info/sct|364075005', t: 'heart rate (observable entity)' },
       { c: 'hr-local' },
       { t: 'pulse rate' },
     ]);
@@ -30,13 +30,18 @@ describe('token extraction', () => {
     expect(sort.code).toBe('364075005');
   });
 
+  it('keys system and code together with "|" and "\\" in the system escaped', () => {
+    const { sp } = index({ resourceType: 'Patient', identifier: [{ system: 'urn:a|b\\', value: 'c|d' }] });
+    expect(sp.identifier).toEqual([{ s: 'urn:a|b\\', c: 'c|d', k: 'urn:a\\|b\\\\|c|d' }]);
+  });
+
   it('indexes Codings (meta.tag, meta.security)', () => {
     const { sp } = index({
       resourceType: 'Patient',
       meta: { tag: [{ system: 'https://relay.example/tags', code: 'vip', display: 'VIP' }], security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
     });
-    expect(sp._tag).toEqual([{ s: 'https://relay.example/tags', c: 'vip', t: 'vip' }]);
-    expect(sp._security).toEqual([{ s: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', c: 'R' }]);
+    expect(sp._tag).toEqual([{ s: 'https://relay.example/tags', c: 'vip', k: 'https://relay.example/tags|vip', t: 'vip' }]);
+    expect(sp._security).toEqual([{ s: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', c: 'R', k: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R' }]);
   });
 
   it('indexes an Identifier with its type codings (for :of-type) and type text (for :text)', () => {
@@ -53,8 +58,8 @@ describe('token extraction', () => {
       ],
     });
     expect(sp.identifier).toEqual([
-      { s: 'urn:oid:1.2.36.146.595.217.0.1', c: '12345', t: 'medical record number', ts: 'http://terminology.hl7.org/CodeSystem/v2-0203', tc: 'MR' },
-      { s: 'http://ns.electronichealth.net.au/id/hi/ihi/1.0', c: '8003608166690503' },
+      { s: 'urn:oid:1.2.36.146.595.217.0.1', c: '12345', k: 'urn:oid:1.2.36.146.595.217.0.1|12345', t: 'medical record number', ts: 'http://terminology.hl7.org/CodeSystem/v2-0203', tc: 'MR' },
+      { s: 'http://ns.electronichealth.net.au/id/hi/ihi/1.0', c: '8003608166690503', k: 'http://ns.electronichealth.net.au/id/hi/ihi/1.0|8003608166690503' },
       { c: 'no-system' },
     ]);
   });
@@ -65,8 +70,8 @@ describe('token extraction', () => {
       identifier: [{ system: 'urn:x', value: '1', type: { coding: [{ system: 'urn:t', code: 'A' }, { system: 'urn:t', code: 'B' }] } }],
     });
     expect(sp.identifier).toEqual([
-      { s: 'urn:x', c: '1', ts: 'urn:t', tc: 'A' },
-      { s: 'urn:x', c: '1', ts: 'urn:t', tc: 'B' },
+      { s: 'urn:x', c: '1', k: 'urn:x|1', ts: 'urn:t', tc: 'A' },
+      { s: 'urn:x', c: '1', k: 'urn:x|1', ts: 'urn:t', tc: 'B' },
     ]);
   });
 

@@ -5,7 +5,7 @@
  * (code, id, uri, string, boolean as "true"/"false") as a code without system.
  */
 import type { Coding, CodeableConcept, ContactPoint, Identifier } from '@medplum/fhirtypes';
-import type { TokenValue } from '../index-values';
+import { tokenKey, type TokenValue } from '../index-values';
 import { fold } from '../fold';
 import type { Element } from './elements';
 
@@ -32,6 +32,7 @@ function coding(c: Coding): TokenValue {
   if (!c || typeof c !== 'object') return out;
   if (typeof c.system === 'string') out.s = c.system;
   if (typeof c.code === 'string') out.c = c.code;
+  if (out.s !== undefined && out.c !== undefined) out.k = tokenKey(out.s, out.c);
   const t = typeof c.display === 'string' ? fold(c.display) : '';
   if (t) out.t = t;
   return out;
@@ -48,6 +49,7 @@ function identifier(id: Identifier): TokenValue[] {
   const base: TokenValue = {};
   if (typeof id.system === 'string') base.s = id.system;
   if (typeof id.value === 'string') base.c = id.value;
+  if (base.s !== undefined && base.c !== undefined) base.k = tokenKey(base.s, base.c);
   const t = typeof id.type?.text === 'string' ? fold(id.type.text) : '';
   if (t) base.t = t;
   const types = list<Coding>(id.type?.coding).filter((c) => typeof c.system === 'string' || typeof c.code === 'string');

@@ -1,7 +1,8 @@
 /**
  * The bridge to mingo, which evaluates filter and projection documents with MongoDB semantics.
  * One operator context is built once: mingo's default `Query` copies every operator table on each
- * construction (about 18 µs), which would dominate a read by _id.
+ * construction (about 18 µs), which would dominate a read by _id. Plain filters are first given to
+ * the direct evaluator of fast-match.ts; mingo decides whatever that one leaves open.
  */
 import { Context } from 'mingo';
 import { Query } from 'mingo/query';
@@ -9,6 +10,7 @@ import * as expressionOperators from 'mingo/operators/expression';
 import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import type { Doc, Filter, Projection } from '../port';
+import { compileFastFilter } from './fast-match';
 
 const context = Context.init({ query: queryOperators, projection: projectionOperators, expression: expressionOperators });
 const options = { context };
@@ -26,7 +28,9 @@ export function compileFilter(filter: Filter): Matcher {
     return (doc) => doc._id === id;
   }
   const query = new Query<Doc>(filter as Record<string, unknown>, options);
-  return (doc) => query.test(doc);
+  const fast = compileFastFilter(filter);
+  if (!fast) return (doc) => query.test(doc);
+  return (doc) => fast(doc) ?? query.test(doc);
 }
 
 /** Applies a MongoDB projection to each document (the results may share nested values with the input). */

@@ -40,6 +40,34 @@ export function choosePlan(filter: Filter, estimate: Estimator): IndexPlan | nul
   return best;
 }
 
+/**
+ * The conditions of `filter` when it is nothing but equalities (one value or `$in`) on fields,
+ * directly or inside top-level `$and`s; null when it holds anything else.
+ */
+export function equalityConditions(filter: Filter): IndexPlan[] | null {
+  const out: IndexPlan[] = [];
+  const visit = (f: Filter): boolean => {
+    for (const field of Object.keys(f)) {
+      const condition = f[field];
+      if (field === '$and' && Array.isArray(condition) && condition.length > 0) {
+        if (!condition.every((sub) => isPlainObject(sub) && visit(sub))) return false;
+        continue;
+      }
+      const values = field.startsWith('$') ? null : exactEqualityValues(condition);
+      if (!values) return false;
+      out.push({ field, values });
+    }
+    return true;
+  };
+  return visit(filter) ? out : null;
+}
+
+/** Like equalityValues, but only for a condition that is nothing more: a value, `{ $eq }` or `{ $in }`. */
+function exactEqualityValues(condition: unknown): Primitive[] | null {
+  if (isPlainObject(condition) && Object.keys(condition).length !== 1) return null;
+  return equalityValues(condition);
+}
+
 /** The plain values a condition requires the field to equal (one of), or null if it is not such a condition. */
 function equalityValues(condition: unknown): Primitive[] | null {
   if (isPrimitive(condition)) return [condition];

@@ -6,7 +6,9 @@
 import type { Doc, Filter, Sort } from '../port';
 import { compileFilter } from './mingo';
 import { choosePlan, type IndexPlan } from './plan';
-import { sortDocs } from './sort';
+import { firstInOrder, sortDocs } from './sort';
+import { compareValues } from './compare';
+import { coveredIds, shadowed } from './covered';
 import type { Entry, Table } from './table';
 
 export interface SelectOptions {
@@ -19,16 +21,56 @@ export interface SelectOptions {
 export function select(layers: readonly Table[], filter: Filter, options: SelectOptions = {}): Doc[] {
   const skip = options.skip ?? 0;
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
-  const sorted = options.sort !== undefined && Object.keys(options.sort).length > 0;
-  const docs = matching(layers, filter, sorted ? Infinity : skip + limit);
-  const ordered = sorted ? sortDocs(docs, options.sort as Sort, skip + limit) : docs;
+  const sort = options.sort !== undefined && Object.keys(options.sort).length > 0 ? options.sort : undefined;
+  const covered = isIdLookup(filter) ? null : coveredIds(layers, filter, lazyMatcher(filter), !isIdSort(sort));
+  let ordered: Doc[];
+  if (covered) {
+    ordered = orderCovered(layers, covered, sort, skip + limit);
+  } else {
+    const docs = matching(layers, filter, sort ? Infinity : skip + limit);
+    ordered = sort ? sortDocs(docs, sort, skip + limit) : docs;
+  }
   return skip === 0 && ordered.length <= limit ? ordered : ordered.slice(skip, skip + limit);
 }
 
 /** Counts the documents matching `filter` across `layers`. */
 export function count(layers: readonly Table[], filter: Filter): number {
   if (layers.length === 1 && Object.keys(filter).length === 0) return layers[0].count;
-  return matching(layers, filter, Infinity).length;
+  const covered = isIdLookup(filter) ? null : coveredIds(layers, filter, lazyMatcher(filter));
+  if (covered) return covered.length;
+  let n = 0;
+  forEachMatch(layers, filter, Infinity, () => n++);
+  return n;
+}
+
+/** The first `keep` documents of index-only matches in `sort` order (natural order without one); by id alone, no document is read to order them. */
+function orderCovered(layers: readonly Table[], ids: string[], sort: Sort | undefined, keep: number): Doc[] {
+  const docOf = (id: string) => getEntry(layers, id)?.doc as Doc;
+  if (sort && isIdSort(sort)) {
+    const direction = sort._id === -1 ? -1 : 1;
+    return firstInOrder(ids, (a, b) => direction * compareValues(a, b), keep).map(docOf);
+  }
+  // Natural order first: it breaks the ties of any other sort.
+  const entries = ids.map((id) => getEntry(layers, id) as Entry);
+  entries.sort((a, b) => a.seq - b.seq);
+  const docs = entries.map((e) => e.doc as Doc);
+  return sort ? sortDocs(docs, sort, keep) : docs.slice(0, keep);
+}
+
+function isIdSort(sort: Sort | undefined): boolean {
+  const fields = sort ? Object.keys(sort) : [];
+  return fields.length === 1 && fields[0] === '_id';
+}
+
+function isIdLookup(filter: Filter): boolean {
+  const keys = Object.keys(filter);
+  return keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string';
+}
+
+/** The filter's matcher, compiled on first use (index-only evaluation rarely needs it). */
+function lazyMatcher(filter: Filter): (doc: Doc) => boolean {
+  let matches: ((doc: Doc) => boolean) | undefined;
+  return (doc) => (matches ??= compileFilter(filter))(doc);
 }
 
 /** The entry currently visible for `id`, if any. */
@@ -42,37 +84,46 @@ export function getEntry(layers: readonly Table[], id: string): Entry | undefine
 
 /** Matching documents in natural order, stopping after `enough` when that is known to be safe. */
 function matching(layers: readonly Table[], filter: Filter, enough: number): Doc[] {
-  if (layers.length === 0) return [];
-  const keys = Object.keys(filter);
-  if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') {
-    const entry = getEntry(layers, filter._id);
-    return entry?.doc && enough > 0 ? [entry.doc] : [];
+  const found: Entry[] = [];
+  const natural = forEachMatch(layers, filter, enough, (entry) => found.push(entry));
+  if (!natural && found.length > 1) found.sort((a, b) => a.seq - b.seq);
+  return found.map((e) => e.doc as Doc);
+}
+
+/**
+ * Calls `visit` for each visible entry matching `filter` (at most `enough` of them when they come in
+ * natural order). Returns whether they came in natural order: a scan of one layer does; index
+ * lookups and several layers do not.
+ */
+function forEachMatch(layers: readonly Table[], filter: Filter, enough: number, visit: (entry: Entry) => void): boolean {
+  if (layers.length === 0 || enough <= 0) return true;
+  if (isIdLookup(filter)) {
+    const entry = getEntry(layers, filter._id as string);
+    if (entry) visit(entry);
+    return true;
   }
   const matches = compileFilter(filter);
   const bottom = layers[0];
   const plan = choosePlan(filter, (field, values) => bottom.estimate(field, values));
   const usePlan = plan !== null && (plan.field === '_id' || bottom.estimate(plan.field, plan.values) < bottom.count / 2);
   if (layers.length === 1 && !usePlan) {
-    const out: Doc[] = [];
-    if (enough <= 0) return out;
+    let n = 0;
     for (const entry of bottom.entries.values()) {
       if (entry.doc && matches(entry.doc)) {
-        out.push(entry.doc);
-        if (out.length >= enough) break;
+        visit(entry);
+        if (++n >= enough) break;
       }
     }
-    return out;
+    return true;
   }
-  const found: Entry[] = [];
   for (let i = 0; i < layers.length; i++) {
     for (const id of candidates(layers[i], usePlan ? plan : null)) {
       if (shadowed(layers, i, id)) continue;
       const entry = layers[i].entries.get(id);
-      if (entry?.doc && matches(entry.doc)) found.push(entry);
+      if (entry?.doc && matches(entry.doc)) visit(entry);
     }
   }
-  if (found.length > 1) found.sort((a, b) => a.seq - b.seq);
-  return found.map((e) => e.doc as Doc);
+  return false;
 }
 
 function candidates(table: Table, plan: IndexPlan | null): Iterable<string> {
@@ -80,7 +131,3 @@ function candidates(table: Table, plan: IndexPlan | null): Iterable<string> {
   return table.estimate(plan.field, plan.values) === Infinity ? table.entries.keys() : table.lookup(plan.field, plan.values);
 }
 
-function shadowed(layers: readonly Table[], below: number, id: string): boolean {
-  for (let j = below + 1; j < layers.length; j++) if (layers[j].entries.has(id)) return true;
-  return false;
-}

@@ -46,12 +46,15 @@ export function sortDocs(docs: readonly Doc[], sort: Sort, keep = Infinity): Doc
     }
     return 0;
   };
-  if (keep * 8 < docs.length) return topK(docs.map(keyed), compare, keep).map((k) => k.doc);
-  return docs.map(keyed).sort(compare).map((k) => k.doc);
+  return firstInOrder(docs.map(keyed), compare, keep).map((k) => k.doc);
 }
 
-/** The first `k` items in order; an item goes after the equal ones already kept (stable). */
-function topK<T>(items: readonly T[], compare: (a: T, b: T) => number, k: number): T[] {
+/**
+ * The first `k` items in `compare` order (stable: ties keep their input order). A bounded insertion
+ * sort when `k` is small next to the input, which is much cheaper than sorting everything for a page.
+ */
+export function firstInOrder<T>(items: readonly T[], compare: (a: T, b: T) => number, k: number): T[] {
+  if (k * 8 >= items.length) return items.slice().sort(compare).slice(0, k);
   const kept: T[] = [];
   for (const item of items) {
     if (kept.length === k && compare(item, kept[k - 1]) >= 0) continue;

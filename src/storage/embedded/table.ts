@@ -40,6 +40,8 @@ export class Table {
   private live = 0;
   /** Field → value → the id holding it (a Set once several do: most values are held by one id). */
   private readonly equality = new Map<string, Map<Primitive, string | Set<string>>>();
+  /** Field → ids whose keys there may hold more than an equality filter matches (see plainPath). */
+  private readonly inexact = new Map<string, Set<string>>();
   private readonly unique = new Map<string, Map<string, string>>();
 
   constructor(readonly schema: Schema) {
@@ -76,7 +78,8 @@ export class Table {
       if (this.equality.has(field)) continue;
       const map = new Map<Primitive, string | Set<string>>();
       this.equality.set(field, map);
-      for (const [id, entry] of this.entries) if (entry.doc) addEquality(map, id, entry.doc, spec.segments[i]);
+      this.inexact.set(field, new Set());
+      for (const [id, entry] of this.entries) if (entry.doc) this.indexField(field, spec.segments[i], id, entry.doc);
     }
     if (spec.unique && !this.unique.has(spec.name)) {
       const map = new Map<string, string>();
@@ -116,26 +119,50 @@ export class Table {
     return out;
   }
 
+  /** Whether the document `id` of this table holds one of `values` at `field` by its equality index. */
+  holds(field: string, values: readonly Primitive[], id: string): boolean {
+    if (field === '_id') return values.includes(id) && this.entries.get(id)?.doc != null;
+    const map = this.equality.get(field);
+    if (!map) throw new Error(`bug: no equality index on ${field}`);
+    for (const v of values) {
+      const ids = map.get(v);
+      if (ids === id || (typeof ids === 'object' && ids.has(id))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether the index keys of document `id` at `field` are exactly what an equality filter matches
+   * there. They are for a path through at most one array and no nested arrays, which is the shape
+   * of every search index field; other documents must be checked against the filter itself.
+   */
+  isExact(field: string, id: string): boolean {
+    return field === '_id' || !this.inexact.get(field)?.has(id);
+  }
+
   /** The id that holds `key` in unique index `spec` within this table, if any. */
   uniqueOwner(spec: IndexSpec, key: string): string | undefined {
     return this.unique.get(spec.name)?.get(key);
   }
 
   private index(id: string, doc: Doc): void {
-    for (const [field, segments] of this.schema.fields) {
-      const map = this.equality.get(field);
-      if (map) addEquality(map, id, doc, segments);
-    }
+    for (const [field, segments] of this.schema.fields) if (this.equality.has(field)) this.indexField(field, segments, id, doc);
     for (const spec of this.schema.specs) {
       const map = spec.unique ? this.unique.get(spec.name) : undefined;
       if (map) for (const key of uniqueKeys(doc, spec)) map.set(key, id);
     }
   }
 
+  private indexField(field: string, segments: readonly string[], id: string, doc: Doc): void {
+    addEquality(this.equality.get(field) as Map<Primitive, string | Set<string>>, id, doc, segments);
+    if (!plainPath(doc, segments, 0, 0)) this.inexact.get(field)?.add(id);
+  }
+
   private unindex(id: string, doc: Doc): void {
     for (const [field, segments] of this.schema.fields) {
       const map = this.equality.get(field);
       if (!map) continue;
+      this.inexact.get(field)?.delete(id);
       forEachEqualityKey(doc, segments, (k) => {
         const ids = map.get(k);
         if (ids === id) map.delete(k);
@@ -150,6 +177,20 @@ export class Table {
       if (map) for (const key of uniqueKeys(doc, spec)) if (map.get(key) === id) map.delete(key);
     }
   }
+}
+
+const DIGITS = /^\d+$/;
+
+/** True when the path meets at most one array on the way (nested arrays excluded) and names no array position. */
+function plainPath(value: unknown, segments: readonly string[], i: number, arrays: number): boolean {
+  if (Array.isArray(value)) {
+    if (arrays > 0) return false;
+    for (const el of value) if (Array.isArray(el) || (el !== null && typeof el === 'object' && !plainPath(el, segments, i, 1))) return false;
+    return true;
+  }
+  if (i === segments.length || value === null || typeof value !== 'object') return true;
+  if (DIGITS.test(segments[i])) return false;
+  return plainPath((value as Record<string, unknown>)[segments[i]], segments, i + 1, arrays);
 }
 
 function addEquality(map: Map<Primitive, string | Set<string>>, id: string, doc: Doc, segments: readonly string[]): void {
