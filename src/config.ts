@@ -17,6 +17,7 @@ export interface Config {
   pageSizeMax: number;
   journalCompactBytes: number;
   conditionalDeleteMultiple: boolean;
+  bundleMaxEntries: number;
 }
 
 /** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
@@ -138,6 +139,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     default: 'false',
     doc: 'Conditional delete (DELETE [type]?criteria) may delete every match, up to 100, in one transaction. false: more than one match gets 412.',
     parse: boolean,
+  },
+  {
+    key: 'bundleMaxEntries',
+    env: 'RELAY_BUNDLE_MAX_ENTRIES',
+    default: '10000',
+    doc: 'Most entries a batch or transaction Bundle may have; more gets 413.',
+    parse: integer(1, 1_000_000),
   },
 ];
 

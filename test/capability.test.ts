@@ -41,7 +41,7 @@ describe('GET /fhir/metadata', () => {
       expect(r.conditionalUpdate).toBe(true);
       expect(r.conditionalDelete).toBe('single');
     }
-    expect(rest?.interaction?.map((i) => i.code).sort()).toEqual(['history-system', 'search-system']);
+    expect(rest?.interaction?.map((i) => i.code).sort()).toEqual(['batch', 'history-system', 'search-system', 'transaction']);
   });
 
   it('lists the search parameters the registry serves, per type', () => {

@@ -1,6 +1,6 @@
 /**
  * OperationOutcome construction and the one error type every layer throws. The error names a
- * failure kind; http/status.ts maps kinds to HTTP status codes in one table.
+ * failure kind; rest/status.ts maps kinds to status codes in one table.
  */
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 
@@ -16,6 +16,7 @@ export type FailureKind =
   | 'too-large'
   | 'unsupported-media-type'
   | 'internal'
+  | 'not-implemented'
   | 'unavailable';
 
 export type Issue = OperationOutcomeIssue;

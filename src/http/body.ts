@@ -11,10 +11,10 @@ export function rawBody(limitBytes: number): RequestHandler {
   return express.raw({ type: () => true, limit: limitBytes });
 }
 
-/** The parsed JSON body, or undefined when the request has none. */
-export function parseJsonBody(raw: unknown, contentType: string | undefined): unknown {
+/** The parsed JSON body, or undefined when the request has none; `alsoAccepted` are JSON media types the route takes besides FHIR JSON. */
+export function parseJsonBody(raw: unknown, contentType: string | undefined, alsoAccepted: readonly string[] = []): unknown {
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
-  assertJsonBody(contentType);
+  assertJsonBody(contentType, alsoAccepted);
   const text = raw.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
   let parsed: unknown;

@@ -1,7 +1,7 @@
-/** The error handler: every failure a client sees is an OperationOutcome with the status of http/status.ts. */
+/** The error handler: every failure a client sees is an OperationOutcome with the status of rest/status.ts. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { fail, OperationOutcomeError } from '../fhir/outcome';
-import { FAILURE_STATUS } from './status';
+import { FAILURE_STATUS } from '../rest/status';
 import { bodyParserError } from './body';
 import { sendBody } from './respond';
 import { FHIR_JSON } from './negotiation';

@@ -29,11 +29,12 @@ export function responseType(accept: string | undefined, format: string | undefi
   return best.type === 'application/json' ? 'application/json' : FHIR_JSON;
 }
 
-/** Checks a request body's Content-Type; throws 415 unless it is FHIR JSON or plain JSON. */
-export function assertJsonBody(contentType: string | undefined): void {
+/** Checks a request body's Content-Type; throws 415 unless it is FHIR JSON, plain JSON or one of `alsoAccepted` (e.g. JSON Patch on PATCH). */
+export function assertJsonBody(contentType: string | undefined, alsoAccepted: readonly string[] = []): void {
   const type = contentType?.split(';')[0].trim().toLowerCase();
   if (!type) throw fail('unsupported-media-type', 'not-supported', 'the request has a body but no Content-Type; send application/fhir+json');
-  if (!JSON_TYPES.has(type)) {
-    throw fail('unsupported-media-type', 'not-supported', `Content-Type ${type} is not supported; send application/fhir+json (or application/json)`);
+  if (!JSON_TYPES.has(type) && !alsoAccepted.includes(type)) {
+    const also = alsoAccepted.map((t) => `, ${t}`).join('');
+    throw fail('unsupported-media-type', 'not-supported', `Content-Type ${type} is not supported; send application/fhir+json (or application/json${also})`);
   }
 }

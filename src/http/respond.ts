@@ -2,9 +2,7 @@
 import type { Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirResult } from '../rest/types';
-import { etag } from '../fhir/ids';
-import { informational } from '../fhir/outcome';
-import { RESULT_STATUS } from './status';
+import { resultMeta, returnedBody } from '../rest/status';
 import type { Preferences } from '../fhir/prefer';
 
 export interface ResponseOptions {
@@ -16,24 +14,18 @@ export interface ResponseOptions {
   honoursReturn: boolean;
 }
 
+/** Sends a handler's result: status and version headers (rest/status.ts), then the body as Prefer: return asks. */
 export function sendResult(res: Response, result: FhirResult, options: ResponseOptions): void {
-  const status = RESULT_STATUS[result.kind];
-  res.status(status);
-  const v = result.version;
-  if (v) {
-    res.setHeader('ETag', etag(v.versionId));
-    res.setHeader('Last-Modified', new Date(v.lastUpdated).toUTCString());
-    if (result.kind === 'created' || result.location) res.setHeader('Location', `${options.baseUrl}/${v.type}/${v.id}/_history/${v.versionId}`);
-  }
+  const meta = resultMeta(result, options.baseUrl);
+  res.status(meta.status);
+  if (meta.etag) res.setHeader('ETag', meta.etag);
+  if (meta.lastModified) res.setHeader('Last-Modified', new Date(meta.lastModified).toUTCString());
+  if (meta.location) res.setHeader('Location', meta.location);
   if (result.kind === 'not-modified') {
     res.end();
     return;
   }
-  let body: Resource | undefined = result.body;
-  if (options.honoursReturn && options.prefer.return === 'minimal') body = undefined;
-  else if (options.honoursReturn && options.prefer.return === 'OperationOutcome') {
-    body = informational(result.message ?? (v ? `${result.kind === 'created' ? 'created' : 'updated'} ${v.type}/${v.id} version ${v.versionId}` : 'done'));
-  }
+  const body = options.honoursReturn ? returnedBody(result, options.prefer.return) : result.body;
   sendBody(res, body, options);
 }
 

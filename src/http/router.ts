@@ -7,6 +7,7 @@ import type { FhirRequest, Handler, RequestContext } from '../rest/types';
 import { INTERACTIONS, type Interaction } from '../rest/interactions';
 import { fail } from '../fhir/outcome';
 import { parseJsonBody } from './body';
+import { JSON_PATCH } from '../patch/index';
 import { responseType } from './negotiation';
 import { parsePrefer } from '../fhir/prefer';
 import { sendResult } from './respond';
@@ -22,7 +23,11 @@ export function fhirRouter(contextFor: ContextFactory): Router {
   for (const interaction of INTERACTIONS) byPath.set(interaction.path, [...(byPath.get(interaction.path) ?? []), interaction]);
   for (const [path, interactions] of byPath) {
     const route = router.route(path);
+    const mounted = new Set<string>();
     for (const interaction of interactions) {
+      // Rows sharing a method and path share their handler (POST / serves both batch and transaction): mount the first.
+      if (mounted.has(interaction.method)) continue;
+      mounted.add(interaction.method);
       route[interaction.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](run(interaction, contextFor));
     }
     const allowed = [...new Set(interactions.map((i) => i.method))];
@@ -71,12 +76,14 @@ function run(interaction: Interaction, contextFor: ContextFactory) {
 }
 
 /** The body as JSON, or as form parameters where the interaction takes a form (POST _search). */
-function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body' | 'form'> {
+function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body' | 'form' | 'contentType'> {
   const contentType = req.get('content-type');
-  if (interaction.acceptsForm && contentType?.split(';')[0].trim().toLowerCase() === FORM) {
-    return { form: paramsOf(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '') };
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase() || undefined;
+  if (interaction.acceptsForm && mediaType === FORM) {
+    return { form: paramsOf(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : ''), contentType: mediaType };
   }
-  return { body: parseJsonBody(req.body, contentType) };
+  // PATCH also takes a JSON Patch document (R4 http.html#patch).
+  return { body: parseJsonBody(req.body, contentType, interaction.code === 'patch' ? [JSON_PATCH] : []), contentType: mediaType };
 }
 
 /** Query parameters with every repeated value kept, in order. */

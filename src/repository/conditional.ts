@@ -4,11 +4,12 @@
  * (./guard.ts). Concurrent requests with the same criteria therefore act one after the other, and
  * each sees what the previous one wrote: 50 racing conditional creates make exactly one resource.
  * (Different criteria that select the same resource are not serialised against each other.)
+ * Conditional patch (http.html#patch) works the same way.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchQuery } from '../search/ast';
 import { DuplicateKeyError } from '../storage/port';
-import { conflict, fail, invalid, preconditionFailed } from '../fhir/outcome';
+import { conflict, fail, invalid, notFound, preconditionFailed } from '../fhir/outcome';
 import type { Repository, UpdateResult } from './repository';
 import { GUARD_COLLECTION } from './guard';
 
@@ -30,12 +31,15 @@ export interface DeletedVersion {
   lastUpdated: string;
 }
 
-/** Conditional create: the one existing match (created: false), or `resource` created anew; 412 when several match. */
-export async function createUnlessMatched<T extends Resource>(repo: Repository, resource: T, criteria: ConditionalCriteria): Promise<{ resource: Resource; created: boolean }> {
+/**
+ * Conditional create: the one existing match (created: false), or `resource` created anew (under
+ * `options.id` when the server chose one beforehand); 412 when several match.
+ */
+export async function createUnlessMatched<T extends Resource>(repo: Repository, resource: T, criteria: ConditionalCriteria, options: { id?: string } = {}): Promise<{ resource: Resource; created: boolean }> {
   return guarded(repo, criteria, async (tx) => {
     const [match] = await matching(tx, criteria, 1, 'a conditional create needs none or one');
     if (match) return { resource: match, created: false };
-    const created = await tx.create(resource);
+    const created = await tx.create(resource, options);
     await assertSelects(tx, criteria, created, 'If-None-Exist');
     return { resource: created, created: true };
   });
@@ -82,6 +86,19 @@ export async function deleteMatching(repo: Repository, criteria: ConditionalCrit
       if (versionId !== undefined && lastUpdated !== undefined) deleted.push({ id: match.id as string, versionId, lastUpdated });
     }
     return deleted;
+  });
+}
+
+/**
+ * Conditional patch (R4 http.html#patch): hands the one match to `patch` inside the guarded
+ * transaction, so that the match and the write it makes are one atomic step; 404 when nothing
+ * matches, 412 when several do.
+ */
+export async function patchMatching<R>(repo: Repository, criteria: ConditionalCriteria, patch: (tx: Repository, current: Resource) => Promise<R>): Promise<R> {
+  return guarded(repo, criteria, async (tx) => {
+    const [match] = await matching(tx, criteria, 1, 'a conditional patch changes exactly one');
+    if (!match) throw notFound(`no ${criteria.type} matches ${criteria.canonical}; nothing was patched`);
+    return patch(tx, match);
   });
 }
 

@@ -63,9 +63,21 @@ export class Repository {
     await claimGuard(this.db, type, canonicalCriteria, this.now());
   }
 
-  /** create: the server assigns id, versionId 1 and lastUpdated; a client id in the body is ignored. */
-  async create<T extends Resource>(resource: T): Promise<T> {
-    const id = newId();
+  /**
+   * True when transaction() is all-or-nothing (not on a standalone MongoDB server). Inside a
+   * transaction this repository's writes are already part of one, so it is true there too.
+   */
+  get transactional(): boolean {
+    return this.store ? this.store.transactional : true;
+  }
+
+  /**
+   * create: the server assigns id, versionId 1 and lastUpdated; a client id in the body is ignored.
+   * `options.id` is an id the server chose beforehand (a transaction pre-assigns the ids of its
+   * creates so that its entries can reference each other).
+   */
+  async create<T extends Resource>(resource: T, options: { id?: string } = {}): Promise<T> {
+    const id = options.id ?? newId();
     this.check({ ...resource, id });
     return this.write(async (db) => {
       const stored = this.stamp({ ...resource, id }, 1);

@@ -9,10 +9,10 @@ import { criteriaFromHeader } from './criteria';
 import { createUnlessMatched } from '../repository/conditional';
 import { versionOf } from './version';
 
-/** Creates `resource` unless the If-None-Exist criteria (`header`) match an existing one. */
-export async function createIfNoneExist(ctx: RequestContext, resource: Resource, header: string): Promise<FhirResult> {
+/** Creates `resource` (under `assignedId` when the server chose one) unless the If-None-Exist criteria (`header`) match an existing one. */
+export async function createIfNoneExist(ctx: RequestContext, resource: Resource, header: string, assignedId?: string): Promise<FhirResult> {
   const criteria = criteriaFromHeader(resource.resourceType, header);
-  const result = await createUnlessMatched(ctx.repo, resource, criteria);
+  const result = await createUnlessMatched(ctx.repo, resource, criteria, { id: assignedId });
   const version = versionOf(result.resource);
   if (result.created) return { kind: 'created', body: result.resource, version };
   const message = `${version.type}/${version.id} (version ${version.versionId}) matches If-None-Exist ${criteria.canonical}; nothing was created`;

@@ -8,7 +8,7 @@ export const create: Handler = async (ctx, req) => {
   const type = req.type as string;
   assertKnownType(type);
   const body = requireResourceBody(req.body, type);
-  if (req.headers.ifNoneExist !== undefined) return createIfNoneExist(ctx, body, req.headers.ifNoneExist);
-  const resource = await ctx.repo.create(body);
+  if (req.headers.ifNoneExist !== undefined) return createIfNoneExist(ctx, body, req.headers.ifNoneExist, req.assignedId);
+  const resource = await ctx.repo.create(body, { id: req.assignedId });
   return { kind: 'created', body: resource, version: versionOf(resource) };
 };

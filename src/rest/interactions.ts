@@ -13,6 +13,9 @@ import { capabilitiesHandler } from './capabilities';
 import { search } from './search';
 import { conditionalUpdate } from './conditional-update';
 import { conditionalDelete } from './conditional-delete';
+import { bundleHandler } from './bundle/handler';
+import { patch } from './patch';
+import { conditionalPatch } from './conditional-patch';
 
 /** R4 CapabilityStatement interaction codes (TypeRestfulInteraction and SystemRestfulInteraction). */
 export type InteractionCode =
@@ -44,21 +47,29 @@ export interface Interaction {
   conditional?: boolean;
 }
 
+/** POST [base]: one handler for both batch and transaction, which reads Bundle.type. */
+const postBundle = bundleHandler(() => INTERACTIONS);
+
 /** Ordered: a literal segment (`_history`) must come before a parameter in the same position. */
 export const INTERACTIONS: readonly Interaction[] = [
   { code: 'capabilities', level: 'system', method: 'GET', path: '/metadata', handler: capabilitiesHandler(() => INTERACTIONS) },
   { code: 'search-system', level: 'system', method: 'GET', path: '/', handler: search },
+  // Two rows, one handler: the router mounts the first row of a method and path.
+  { code: 'transaction', level: 'system', method: 'POST', path: '/', handler: postBundle },
+  { code: 'batch', level: 'system', method: 'POST', path: '/', handler: postBundle },
   { code: 'search-system', level: 'system', method: 'POST', path: '/_search', handler: search, acceptsForm: true },
   { code: 'history-system', level: 'system', method: 'GET', path: '/_history', handler: history },
   { code: 'search-type', level: 'type', method: 'GET', path: '/:type', handler: search },
   { code: 'create', level: 'type', method: 'POST', path: '/:type', handler: create, conditional: true },
   { code: 'update', level: 'type', method: 'PUT', path: '/:type', handler: conditionalUpdate, conditional: true },
   { code: 'delete', level: 'type', method: 'DELETE', path: '/:type', handler: conditionalDelete, conditional: true },
+  { code: 'patch', level: 'type', method: 'PATCH', path: '/:type', handler: conditionalPatch, conditional: true },
   { code: 'search-type', level: 'type', method: 'POST', path: '/:type/_search', handler: search, acceptsForm: true },
   { code: 'history-type', level: 'type', method: 'GET', path: '/:type/_history', handler: history },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'delete', level: 'instance', method: 'DELETE', path: '/:type/:id', handler: remove },
+  { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },
   { code: 'history-instance', level: 'instance', method: 'GET', path: '/:type/:id/_history', handler: history },
   { code: 'vread', level: 'instance', method: 'GET', path: '/:type/:id/_history/:versionId', handler: vread },
 ];

@@ -26,8 +26,15 @@ export interface FhirRequest {
   versionId?: string;
   /** Query parameters; repeated parameters keep every value in order. */
   query: Record<string, string[]>;
+  /**
+   * A create's id chosen by the server beforehand: a transaction pre-assigns the ids of its creates
+   * so that its entries can reference each other (R4 http.html#trules). Never set from HTTP.
+   */
+  assignedId?: string;
   /** The parsed JSON body, if any. */
   body?: unknown;
+  /** The body's media type, lowercased, without parameters (`application/json-patch+json`); PATCH chooses JSON Patch or FHIRPath Patch by it. */
+  contentType?: string;
   /** Parameters of an application/x-www-form-urlencoded body (POST _search). */
   form?: Record<string, string[]>;
   headers: {

@@ -71,6 +71,12 @@ export interface Store extends Collections {
   /** Which engine serves this store, for logs and the CapabilityStatement only. */
   readonly engine: 'embedded' | 'mongodb';
   /**
+   * True when `transaction` is all-or-nothing. A standalone MongoDB server has no multi-document
+   * transactions: there `transaction` runs its work without one, and a FHIR transaction Bundle
+   * (R4 http.html#transaction), which must be atomic, is refused.
+   */
+  readonly transactional: boolean;
+  /**
    * Runs `work` so that all its writes become visible and durable together, or not at all (an error
    * thrown by `work` discards them). Reads inside `work` see its own earlier writes.
    */

@@ -1,8 +1,9 @@
 /**
  * Primitive values whose R4 rules (datatypes.html) differ from @medplum/core's checks. For these
  * types the R4 rule is applied here and structural.ts drops Medplum's verdict on the same value:
- * - date, dateTime, instant, time: the R4 regexes. Medplum accepts a dateTime with a time but no
- *   time zone, with hours only, or a zone on a bare date, and rejects more than 9 fraction digits.
+ * - date, dateTime, instant, time: the R4 regexes, and dates that exist on the calendar ("SHALL be
+ *   valid dates": no 30 February). Medplum accepts a dateTime with a time but no time zone, with
+ *   hours only, or a zone on a bare date, and rejects more than 9 fraction digits.
  * - code: R4's regex is an XML Schema regex where \s is only space, tab, CR and LF; Medplum's uses
  *   JavaScript's \s, which also counts U+00A0 and other Unicode spaces.
  * - base64Binary: whitespace is allowed (R4 regex) and there is no 1 MB limit (R4 only limits string).
@@ -41,6 +42,7 @@ export function checkPrimitive(value: unknown, info: PropertyInfo, path: string,
   const format = R4_FORMATS[info.type];
   if (format) {
     if (!format.test(value)) issues.push(issue('error', 'value', `${path}: Invalid ${info.type} format ("${shorten(value)}")${HINTS[info.type] ?? ''}`, path));
+    else if (!existsOnCalendar(value)) issues.push(issue('error', 'value', `${path}: ${value.slice(0, 10)} is not a date on the calendar (${info.type} "${shorten(value)}")`, path));
     return true;
   }
   switch (info.type) {
@@ -58,6 +60,17 @@ export function checkPrimitive(value: unknown, info: PropertyInfo, path: string,
     default:
       return false;
   }
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** False for a value starting with a full date whose day its month does not have (29 February only in leap years). */
+function existsOnCalendar(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!m) return true;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 
 /** Linear-time base64 syntax check, whitespace allowed as in the R4 regex (a backtracking regex over megabytes can overflow). */

@@ -261,6 +261,18 @@ describe('plain FHIR R4 rather than Medplum', () => {
     expect(errors({ ...observation, issued: '2024-05-01T10:00:00.1234567891Z' })).toEqual([]);
   });
 
+  it('rejects dates that are not on the calendar (R4: dates SHALL be valid dates), in date, dateTime and instant', () => {
+    const birth = (birthDate: string) => errors({ resourceType: 'Patient', birthDate }).map((i) => i.details?.text);
+    expect(birth('1984-02-30')).toEqual(['Patient.birthDate: 1984-02-30 is not a date on the calendar (date "1984-02-30")']);
+    expect(birth('1900-02-29')).toHaveLength(1);
+    expect(birth('2023-04-31')).toHaveLength(1);
+    expect(birth('2000-02-29')).toEqual([]);
+    expect(birth('1984-02-29')).toEqual([]);
+    expect(birth('1984-12-31')).toEqual([]);
+    expect(errors({ ...observation, effectiveDateTime: '2023-02-29T10:00:00Z' })).toHaveLength(1);
+    expect(errors({ ...observation, issued: '2023-06-31T10:00:00Z' })).toHaveLength(1);
+  });
+
   it('rejects references to a resource type the element does not allow, reading relative, absolute and contained references', () => {
     const subject = (reference: string) => errors({ ...observation, subject: { reference } }).map((i) => i.details?.text);
     const wrong = ['Observation.subject refers to a Medication, but must refer to one of Patient, Group, Device, Location'];

@@ -59,6 +59,8 @@ export async function openEmbeddedStore(options: EmbeddedOptions): Promise<Embed
 
 export class EmbeddedStore implements Store {
   readonly engine = 'embedded' as const;
+  /** Every transaction commits as one journal record: all or nothing. */
+  readonly transactional = true;
   private readonly mutex = new Mutex();
   private readonly handles = new Map<string, Collection>();
   private readonly outside: Access;

@@ -34,7 +34,7 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
     throw new StoreUnavailableError(hosts, `tried to connect and run "hello" with a ${timeout} ms server selection timeout: ${redact((err as Error).message, password)}`);
   }
   const transactional = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
-  if (!transactional) options.log?.('MongoDB is a standalone server: transactions are not atomic; use a replica set in production');
+  if (!transactional) options.log?.('MongoDB is a standalone server: writes are not atomic and transaction Bundles are refused (501); use a replica set in production');
   return new MongoStore(client, client.db(dbName), transactional);
 }
 
@@ -45,7 +45,7 @@ class MongoStore implements Store {
   constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
-    private readonly transactional: boolean,
+    readonly transactional: boolean,
   ) {
     this.outside = new View(db, undefined, false);
   }
