@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuplicateKeyError, type Doc, type Filter, type FindOptions, type Store } from '../port';
-import { choosePlan, equalityConditions } from './plan';
+import { choosePlan, equalityConditions, rangeOf, type Plan } from './plan';
 import { openEmbeddedStore } from './store';
 
 /** Deterministic PRNG (mulberry32) so a failure can be reproduced from its seed. */
@@ -38,6 +38,11 @@ function randomFilter(rand: () => number): Filter {
       () => ({ [f]: null }),
       () => ({ [f]: { $exists: rand() < 0.5 } }),
       () => ({ [f]: [scalar(), scalar()] }),
+      () => ({ b: { $elemMatch: { c: scalar() } } }),
+      () => ({ b: { $elemMatch: { c: { $gte: pick(['w', 'x', 'X', '']), $lt: pick(['x', 'y', 'z', 'zz']) } } } }),
+      () => ({ b: { $elemMatch: { c: { $gt: Math.floor(rand() * 3), $lte: 3 } } } }),
+      () => ({ b: { $elemMatch: { c: { $regex: pick(['^x', '^X', '^', '^w|^x', '^x?', 'x']) } } } }),
+      () => ({ b: { $elemMatch: { c: { $regex: '^x', $options: 'i' } } } }),
     ])();
   };
   return pick<() => Filter>([condition, () => ({ $and: [condition(), condition()] }), () => ({ $or: [condition(), condition()] }), () => ({ ...condition(), ...condition() })])();
@@ -89,21 +94,25 @@ describe('equality indexes', () => {
       return { a, b };
     };
     let narrowed = 0;
+    let ranged = 0;
     let indexOnly = 0;
     const indexedFields = ['a', 'b.c', 'm', 'm.c', 'n', 'a.0'];
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 1000; i++) {
       const filter = randomFilter(rand);
       const options = randomOptions(rand);
-      if (choosePlan(filter, () => 1)) narrowed++;
+      const plan = choosePlan(filter, () => 1);
+      if (plan) narrowed++;
+      if (plan && 'range' in plan) ranged++;
       if (equalityConditions(filter)?.every((c) => indexedFields.includes(c.field))) indexOnly++;
       const { a, b } = await compare((s) => s.collection('r').find(filter, options), stores);
       expect({ filter, options, result: a }).toEqual({ filter, options, result: b });
       const counts = await compare((s) => s.collection('r').countDocuments(filter), stores);
       expect({ filter, count: counts.a }).toEqual({ filter, count: counts.b });
     }
-    expect(narrowed).toBeGreaterThan(200);
+    expect(narrowed).toBeGreaterThan(300);
+    expect(ranged).toBeGreaterThan(50);
     // Filters answered from the indexes alone (covered.ts) are among those compared.
-    expect(indexOnly).toBeGreaterThan(50);
+    expect(indexOnly).toBeGreaterThan(35);
 
     const txRand = prng(7);
     const txDocs = Array.from({ length: 60 }, (_, i) => randomDoc(txRand, i < 30 ? `d${i * 7}` : `t${i}`));
@@ -127,9 +136,21 @@ describe('equality indexes', () => {
     await scanned.close();
   });
 
+  it('derive key ranges from $elemMatch bounds and literal-prefix regexes, and nothing from what a prefix cannot bound', () => {
+    expect(rangeOf({ $regex: '^smi' })).toEqual({ low: { value: 'smi', inclusive: true }, high: { value: 'smj', inclusive: false } });
+    expect(rangeOf({ $regex: '^o\\.b\\-x' })).toEqual({ low: { value: 'o.b-x', inclusive: true }, high: { value: 'o.b-y', inclusive: false } });
+    expect(rangeOf({ $regex: '^abc?' })?.low).toEqual({ value: 'ab', inclusive: true });
+    expect(rangeOf(/^ab/)?.low).toEqual({ value: 'ab', inclusive: true });
+    for (const none of [{ $regex: '^a|b' }, { $regex: '^a', $options: 'i' }, { $regex: '^\\d' }, { $regex: 'ab' }, /^ab/i, /^ab/m, { $gte: 1, $lt: 'x' }, { $ne: 1 }]) expect(rangeOf(none)).toBeNull();
+    expect(rangeOf({ $gt: 5, $gte: 2, $lte: 9 })).toEqual({ low: { value: 5, inclusive: false }, high: { value: 9, inclusive: true } });
+    const estimate = (plan: Plan) => (plan.field === 'b.c' ? 1 : Infinity);
+    expect(choosePlan({ b: { $elemMatch: { c: { $regex: '^x' } } } }, estimate)).toEqual({ field: 'b.c', range: { low: { value: 'x', inclusive: true }, high: { value: 'y', inclusive: false } } });
+    expect(choosePlan({ b: { $gte: 'x', $lt: 'y' } }, () => 1)).toBeNull();
+  });
+
   it('narrow candidates for equality, $eq and $in at the top level or inside $and, and not for $or', () => {
     const sizes: Record<string, number> = { a: 10, b: 3 };
-    const estimate = (field: string, values: readonly unknown[]) => (field in sizes ? sizes[field] * values.length : Infinity);
+    const estimate = (plan: Plan) => ('values' in plan && plan.field in sizes ? sizes[plan.field] * plan.values.length : Infinity);
     expect(choosePlan({ a: 'x', b: { $in: ['p', 'q'] } }, estimate)).toEqual({ field: 'b', values: ['p', 'q'] });
     expect(choosePlan({ $and: [{ a: { $eq: 1 } }, { c: 2 }] }, estimate)).toEqual({ field: 'a', values: [1] });
     expect(choosePlan({ $or: [{ a: 'x' }, { b: 'y' }] }, estimate)).toBeNull();

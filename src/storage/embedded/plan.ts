@@ -1,24 +1,57 @@
 /**
- * Chooses how to find candidate documents for a filter: through an equality index when the filter
- * pins an indexed field (including _id) to one or more plain values at its top level or inside a
- * top-level $and, otherwise a scan. The full filter is always applied to the candidates afterwards,
- * so a plan only has to return a superset of the matches.
+ * Chooses how to find candidate documents for a filter: through an index when the filter pins an
+ * indexed field (including _id) to one or more plain values at its top level or inside a top-level
+ * $and, or when an `$elemMatch` there bounds a sub-field (a value, a range, or a regex with a literal
+ * prefix such as `^smi`, which is the range [smi, smj)); otherwise a scan. The full filter is always
+ * applied to the candidates afterwards, so a plan only has to return a superset of the matches.
+ * (A range directly on a field is not planned: on an array field its two bounds may be met by two
+ * different elements, so no single key range holds every match. Inside `$elemMatch` one element must
+ * meet them all.)
  */
 import type { Filter } from '../port';
+import { compareValues } from './compare';
 import { isPrimitive, type Primitive } from './paths';
 
 export interface IndexPlan {
   field: string;
   values: Primitive[];
+  /** Derived from an `$elemMatch` sub-field: documents whose keys there are not exact must be candidates too. */
+  element?: true;
 }
 
-/** Estimates candidates for an index lookup; Infinity when the field has no index. */
-export type Estimator = (field: string, values: readonly Primitive[]) => number;
+/** One end of a key range. */
+export interface Bound {
+  value: string | number;
+  inclusive: boolean;
+}
+
+/** Keys of one type (string or number) between the bounds; a missing bound is that type's end. */
+export interface KeyRange {
+  low?: Bound;
+  high?: Bound;
+}
+
+export interface RangePlan {
+  field: string;
+  range: KeyRange;
+}
+
+export type Plan = IndexPlan | RangePlan;
+
+/** Estimates candidates for a plan; Infinity when the field has no index (or the range is too broad to be worth it). */
+export type Estimator = (plan: Plan) => number;
 
 /** The cheapest index plan for `filter`, or null to scan. */
-export function choosePlan(filter: Filter, estimate: Estimator): IndexPlan | null {
-  let best: IndexPlan | null = null;
+export function choosePlan(filter: Filter, estimate: Estimator): Plan | null {
+  let best: Plan | null = null;
   let bestSize = Infinity;
+  const consider = (plan: Plan) => {
+    const size = estimate(plan);
+    if (size < bestSize) {
+      best = plan;
+      bestSize = size;
+    }
+  };
   const visit = (f: Filter) => {
     for (const field of Object.keys(f)) {
       const condition = f[field];
@@ -28,16 +61,87 @@ export function choosePlan(filter: Filter, estimate: Estimator): IndexPlan | nul
       }
       if (field.startsWith('$')) continue;
       const values = equalityValues(condition);
-      if (!values) continue;
-      const size = estimate(field, values);
-      if (size < bestSize) {
-        best = { field, values };
-        bestSize = size;
+      if (values) consider({ field, values });
+      const element = isPlainObject(condition) && Object.keys(condition).length === 1 ? condition.$elemMatch : undefined;
+      if (isPlainObject(element)) {
+        for (const sub of Object.keys(element)) {
+          if (sub.startsWith('$')) continue;
+          const subValues = equalityValues(element[sub]);
+          if (subValues) consider({ field: `${field}.${sub}`, values: subValues, element: true });
+          const range = rangeOf(element[sub]);
+          if (range) consider({ field: `${field}.${sub}`, range });
+        }
       }
     }
   };
   visit(filter);
   return best;
+}
+
+/** The key range a condition confines a value to ($gt/$gte/$lt/$lte, or a regex with a literal prefix), or null. */
+export function rangeOf(condition: unknown): KeyRange | null {
+  if (!isPlainObject(condition)) return condition instanceof RegExp ? prefixRange(condition.source, condition.flags) : null;
+  let low: Bound | undefined;
+  let high: Bound | undefined;
+  const tighter = (a: Bound | undefined, b: Bound, lower: boolean): Bound => {
+    if (!a) return b;
+    const c = compareValues(b.value, a.value);
+    return (lower ? c > 0 : c < 0) || (c === 0 && !b.inclusive) ? b : a;
+  };
+  for (const [op, value] of Object.entries(condition)) {
+    if (op === '$regex') {
+      const regex = typeof value === 'string' ? prefixRange(value, typeof condition.$options === 'string' ? condition.$options : '') : value instanceof RegExp ? prefixRange(value.source, value.flags) : null;
+      if (regex?.low) low = tighter(low, regex.low, true);
+      if (regex?.high) high = tighter(high, regex.high, false);
+      continue;
+    }
+    if (typeof value !== 'string' && (typeof value !== 'number' || Number.isNaN(value))) continue;
+    if (op === '$gt' || op === '$gte') low = tighter(low, { value, inclusive: op === '$gte' }, true);
+    if (op === '$lt' || op === '$lte') high = tighter(high, { value, inclusive: op === '$lte' }, false);
+  }
+  if (low && high && typeof low.value !== typeof high.value) return null;
+  return low || high ? { low, high } : null;
+}
+
+const REGEX_SPECIAL = new Set([...'.*+?^$()[]{}|\\/']);
+
+/**
+ * The range of strings a regex anchored at the start with a literal prefix can match: `^smi` →
+ * [smi, smj). Null when the regex has flags that change that (i, m, x), an alternation, or no prefix.
+ */
+function prefixRange(source: string, flags: string): KeyRange | null {
+  if (/[imx]/.test(flags) || !source.startsWith('^')) return null;
+  let prefix = '';
+  for (let i = 1; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '\\') {
+      const next = source[i + 1];
+      // An escaped punctuation character stands for itself; \d, \w, \b and the like end the prefix.
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) break;
+      prefix += next;
+      i++;
+      continue;
+    }
+    if (REGEX_SPECIAL.has(ch)) {
+      // A quantifier makes the character before it optional or repeatable.
+      if ('*+?{'.includes(ch)) prefix = prefix.slice(0, -1);
+      break;
+    }
+    prefix += ch;
+  }
+  if (hasAlternation(source) || prefix === '') return null;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  // The next string after every string starting with the prefix, when the last unit can simply be raised.
+  const high = last < 0xd7ff ? { value: prefix.slice(0, -1) + String.fromCharCode(last + 1), inclusive: false } : undefined;
+  return { low: { value: prefix, inclusive: true }, high };
+}
+
+function hasAlternation(source: string): boolean {
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] === '\\') i++;
+    else if (source[i] === '|') return true;
+  }
+  return false;
 }
 
 /**

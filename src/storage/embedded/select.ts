@@ -5,7 +5,7 @@
  */
 import type { Doc, Filter, Sort } from '../port';
 import { compileFilter } from './mingo';
-import { choosePlan, type IndexPlan } from './plan';
+import { choosePlan, type Plan } from './plan';
 import { firstInOrder, sortDocs } from './sort';
 import { compareValues } from './compare';
 import { coveredIds, shadowed } from './covered';
@@ -104,8 +104,10 @@ function forEachMatch(layers: readonly Table[], filter: Filter, enough: number, 
   }
   const matches = compileFilter(filter);
   const bottom = layers[0];
-  const plan = choosePlan(filter, (field, values) => bottom.estimate(field, values));
-  const usePlan = plan !== null && (plan.field === '_id' || bottom.estimate(plan.field, plan.values) < bottom.count / 2);
+  const half = bottom.count / 2;
+  const estimate = (p: Plan) => ('values' in p ? bottom.estimate(p.field, p.values) : bottom.estimateRange(p.field, p.range, half));
+  const plan = choosePlan(filter, estimate);
+  const usePlan = plan !== null && ((plan.field === '_id' && 'values' in plan) || estimate(plan) < half);
   if (layers.length === 1 && !usePlan) {
     let n = 0;
     for (const entry of bottom.entries.values()) {
@@ -126,8 +128,11 @@ function forEachMatch(layers: readonly Table[], filter: Filter, enough: number, 
   return false;
 }
 
-function candidates(table: Table, plan: IndexPlan | null): Iterable<string> {
+function candidates(table: Table, plan: Plan | null): Iterable<string> {
   if (!plan) return table.entries.keys();
-  return table.estimate(plan.field, plan.values) === Infinity ? table.entries.keys() : table.lookup(plan.field, plan.values);
+  if (!('values' in plan)) return table.lookupRange(plan.field, plan.range);
+  if (table.estimate(plan.field, plan.values) === Infinity) return table.entries.keys();
+  const ids = table.lookup(plan.field, plan.values);
+  return plan.element ? new Set([...ids, ...table.inexactIds(plan.field)]) : ids;
 }
 

@@ -3,8 +3,11 @@
  * for the collection's declared indexes. The committed layer holds documents only; overlay layers
  * (uncommitted transactions, commits awaiting their fsync) also hold tombstones (doc null).
  */
+import BTree from 'sorted-btree';
 import type { Doc } from '../port';
+import { compareValues } from './compare';
 import { makeIndexSpec, uniqueKeys, type IndexSpec } from './indexes';
+import type { KeyRange } from './plan';
 import { equalityKeys, isPrimitive, type Primitive } from './paths';
 import type { Sort } from '../port';
 
@@ -42,6 +45,8 @@ export class Table {
   private readonly equality = new Map<string, Map<Primitive, string | Set<string>>>();
   /** Field → ids whose keys there may hold more than an equality filter matches (see plainPath). */
   private readonly inexact = new Map<string, Set<string>>();
+  /** Field → its keys in order, as [key, id] pairs: built the first time a range is looked up there, then kept. */
+  private readonly ordered = new Map<string, BTree<OrderedKey, true>>();
   private readonly unique = new Map<string, Map<string, string>>();
 
   constructor(readonly schema: Schema) {
@@ -119,6 +124,59 @@ export class Table {
     return out;
   }
 
+  /**
+   * How many keys of `field` lie in `range` (an upper bound on the matching ids), counting no further
+   * than `cap`: Infinity when the field has no index or the range holds more than `cap`.
+   */
+  estimateRange(field: string, range: KeyRange, cap: number): number {
+    if (field === '_id' || !this.equality.has(field)) return Infinity;
+    let n = (this.inexact.get(field)?.size ?? 0);
+    const done = this.forRange(field, range, () => ++n > cap);
+    return done ? n : Infinity;
+  }
+
+  /** Ids whose keys at `field` are not exact (see plainPath). */
+  inexactIds(field: string): ReadonlySet<string> {
+    return this.inexact.get(field) ?? new Set();
+  }
+
+  /** Ids whose document may hold a key in `range` at `field`: those with such a key, and those whose keys are not exact. */
+  lookupRange(field: string, range: KeyRange): Set<string> {
+    const ids = new Set<string>(this.inexact.get(field));
+    this.forRange(field, range, (id) => {
+      ids.add(id);
+      return false;
+    });
+    return ids;
+  }
+
+  /** Calls `visit` with the id of each key in `range` in order until it answers true; false if it did. */
+  private forRange(field: string, range: KeyRange, visit: (id: string) => boolean): boolean {
+    const tree = this.orderedIndex(field);
+    const type = typeof (range.low ?? range.high)?.value;
+    const start: OrderedKey = [range.low ? range.low.value : type === 'number' ? -Infinity : '', ''];
+    for (const [[key, id]] of tree.entries(start)) {
+      if (typeof key !== type) break;
+      if (range.low && !range.low.inclusive && key === range.low.value) continue;
+      if (range.high) {
+        const c = compareValues(key, range.high.value);
+        if (c > 0 || (c === 0 && !range.high.inclusive)) break;
+      }
+      if (visit(id)) return false;
+    }
+    return true;
+  }
+
+  private orderedIndex(field: string): BTree<OrderedKey, true> {
+    let tree = this.ordered.get(field);
+    if (tree) return tree;
+    tree = new BTree<OrderedKey, true>(undefined, compareKeys);
+    const segments = this.schema.fields.get(field) as string[];
+    for (const [id, entry] of this.entries) if (entry.doc) forEachEqualityKey(entry.doc, segments, (k) => tree?.set([k, id], true));
+    this.ordered.set(field, tree);
+    return tree;
+  }
+
   /** Whether the document `id` of this table holds one of `values` at `field` by its equality index. */
   holds(field: string, values: readonly Primitive[], id: string): boolean {
     if (field === '_id') return values.includes(id) && this.entries.get(id)?.doc != null;
@@ -156,6 +214,8 @@ export class Table {
   private indexField(field: string, segments: readonly string[], id: string, doc: Doc): void {
     addEquality(this.equality.get(field) as Map<Primitive, string | Set<string>>, id, doc, segments);
     if (!plainPath(doc, segments, 0, 0)) this.inexact.get(field)?.add(id);
+    const tree = this.ordered.get(field);
+    if (tree) forEachEqualityKey(doc, segments, (k) => tree.set([k, id], true));
   }
 
   private unindex(id: string, doc: Doc): void {
@@ -163,6 +223,8 @@ export class Table {
       const map = this.equality.get(field);
       if (!map) continue;
       this.inexact.get(field)?.delete(id);
+      const tree = this.ordered.get(field);
+      if (tree) forEachEqualityKey(doc, segments, (k) => tree.delete([k, id]));
       forEachEqualityKey(doc, segments, (k) => {
         const ids = map.get(k);
         if (ids === id) map.delete(k);
@@ -179,13 +241,29 @@ export class Table {
   }
 }
 
+type OrderedKey = [key: Primitive, id: string];
+
+/** MongoDB's order of the keys, then the ids. */
+function compareKeys(a: OrderedKey, b: OrderedKey): number {
+  return compareValues(a[0], b[0]) || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+}
+
 const DIGITS = /^\d+$/;
 
-/** True when the path meets at most one array on the way (nested arrays excluded) and names no array position. */
+/**
+ * True when the path meets at most one array on the way, holding only objects (scalars there are read
+ * differently by mingo inside $elemMatch) unless it ends the path, and names no array position.
+ */
 function plainPath(value: unknown, segments: readonly string[], i: number, arrays: number): boolean {
   if (Array.isArray(value)) {
     if (arrays > 0) return false;
-    for (const el of value) if (Array.isArray(el) || (el !== null && typeof el === 'object' && !plainPath(el, segments, i, 1))) return false;
+    const end = i === segments.length;
+    for (const el of value) {
+      if (Array.isArray(el)) return false;
+      if (el === null || typeof el !== 'object') {
+        if (!end) return false;
+      } else if (!plainPath(el, segments, i, 1)) return false;
+    }
     return true;
   }
   if (i === segments.length || value === null || typeof value !== 'object') return true;
