@@ -9,6 +9,7 @@ import { operatorAccess } from './repository/access';
 import { loadR4Definitions, resourceTypes } from './validation/definitions';
 import { ensureSearchIndexes } from './search/indexes';
 import { reindexIfStale } from './search/reindex';
+import { pruneGuards } from './repository/guard';
 import { validateBase } from './validation/validate';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
@@ -20,13 +21,14 @@ export interface AppDeps {
 }
 
 /**
- * Readies an opened store for the app: the search indexes of every resource type, and index values
- * re-extracted if an older Relay wrote them (both idempotent).
+ * Readies an opened store for the app: the search indexes of every resource type, index values
+ * re-extracted if an older Relay wrote them, idle conditional-write guards removed (all idempotent).
  */
 export async function prepareStore(store: Store, options: { baseUrl: string; log?: (message: string) => void }): Promise<void> {
   loadR4Definitions();
   await ensureSearchIndexes(store, resourceTypes());
   await reindexIfStale(store, options);
+  await pruneGuards(store, new Date());
 }
 
 /** Builds the HTTP application serving the FHIR API under /fhir. */

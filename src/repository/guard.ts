@@ -6,7 +6,9 @@
  * earlier one's resource; the embedded engine runs transactions one at a time anyway.
  *
  * The collection name starts with "_" so it can never be a resource type, and does not end with
- * "_history", so neither system search nor system history mistakes it for resources.
+ * "_history", so neither system search nor system history mistakes it for resources. Guards only
+ * matter while their transactions run, so those not claimed for an hour are removed at start-up
+ * (pruneGuards) instead of accumulating one per criteria ever used.
  */
 import { createHash } from 'node:crypto';
 import type { Collections, Doc } from '../storage/port';
@@ -33,4 +35,14 @@ export async function claimGuard(db: Collections, type: string, canonicalCriteri
   const current = await guards.findOne({ _id });
   const doc: GuardDoc = { _id, criteria: `${type}?${canonicalCriteria}`, claims: (current?.claims ?? 0) + 1, lastClaimed: now.toISOString() };
   await guards.replaceOne({ _id }, doc, { upsert: true });
+}
+
+/** How long after its last claim a guard may be removed: far longer than any transaction runs. */
+export const GUARD_IDLE_MS = 60 * 60 * 1000;
+
+/** Removes the guards not claimed since `now` − GUARD_IDLE_MS; returns how many. */
+export async function pruneGuards(db: Collections, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - GUARD_IDLE_MS).toISOString();
+  const { deletedCount } = await db.collection<GuardDoc>(GUARD_COLLECTION).deleteMany({ lastClaimed: { $lt: cutoff } });
+  return deletedCount;
 }

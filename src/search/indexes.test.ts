@@ -26,12 +26,13 @@ describe('search indexes', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('declares lastUpdatedMs, deleted, sp.<code>.c and .k for token and sp.<code>.r for reference parameters', () => {
+  it('declares lastUpdatedMs, deleted, sp.<code>.c and .k for token, .r for reference and .n for string parameters', () => {
     const keys = searchIndexes('Observation').map((s) => Object.keys(s.keys)[0]);
     expect(keys.slice(0, 2)).toEqual(['lastUpdatedMs', 'deleted']);
     expect(keys).toEqual(expect.arrayContaining(['sp._tag.c', 'sp.code.c', 'sp.status.c', 'sp.identifier.c', 'sp.subject.r', 'sp.patient.r', 'sp.encounter.r']));
     expect(keys).not.toContain('sp._id.c');
-    expect(keys.filter((k) => k.startsWith('sp.') && !/\.(c|k|r)$/.test(k))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('sp.') && !/\.(c|k|r|n)$/.test(k))).toEqual([]);
+    expect(searchIndexes('Patient').map((s) => Object.keys(s.keys)[0])).toEqual(expect.arrayContaining(['sp.name.n', 'sp.family.n', 'sp.address-city.n']));
     expect(keys).toEqual(expect.arrayContaining(['sp.code.k', 'sp.identifier.k']));
     for (const type of resourceTypes()) expect(searchIndexes(type).length).toBeLessThan(64);
   });

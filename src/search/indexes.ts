@@ -5,11 +5,12 @@
  *   (codes, identifiers, references, ids) is answered from the indexes without reading documents;
  * - `sp.<code>.c` and `sp.<code>.k` for every token parameter (`code` and `system|code` lookups of
  *   codes, identifiers, statuses, `_tag`, `_security`);
- * - `sp.<code>.r` for every reference parameter (references, chaining, `_include`/`_revinclude`, `_has`).
- * Each is a multikey equality index: `sp.<code>` is an array of objects, indexed under every element.
- * Not indexed: string, date, number, quantity, uri and composite parameters (prefix/range queries the
- * embedded engine cannot answer from equality indexes; to be revisited with MongoDB range indexes
- * once the benchmark shows which ones are needed). `_id` is always indexed by the engines.
+ * - `sp.<code>.r` for every reference parameter (references, chaining, `_include`/`_revinclude`, `_has`);
+ * - `sp.<code>.n` for every string parameter (the default prefix match is a range of the folded
+ *   values: MongoDB bounds an anchored regex by its prefix, the embedded engine keeps an ordered index).
+ * Each is a multikey index: `sp.<code>` is an array of objects, indexed under every element.
+ * Not indexed: date, number, quantity, uri and composite parameters (their ranges are compared on two
+ * stored bounds, lo and hi). `_id` is always indexed by the engines.
  * The largest R4 type (Observation) gets 44 (45 with `_id`) of MongoDB's 64 indexes per collection.
  */
 import type { Collections } from '../storage/port';
@@ -27,6 +28,7 @@ export function searchIndexes(resourceType: string): SearchIndexSpec[] {
     if (def.code === '_id') continue;
     if (def.type === 'token') out.push({ keys: { [`sp.${def.code}.c`]: 1 } }, { keys: { [`sp.${def.code}.k`]: 1 } });
     else if (def.type === 'reference') out.push({ keys: { [`sp.${def.code}.r`]: 1 } });
+    else if (def.type === 'string') out.push({ keys: { [`sp.${def.code}.n`]: 1 } });
   }
   return out;
 }

@@ -28,6 +28,8 @@ const filterDocument = fc.letrec<{ cond: unknown; document: Record<string, unkno
     primitive.map(($eq) => ({ $eq })),
     fc.array(primitive, { minLength: 1, maxLength: 3 }).map(($in) => ({ $in })),
     fc.boolean().map(($exists) => ({ $exists })),
+    fc.constantFrom('^x', 'y$', '^', 'x|y', '^X').map(($regex) => ({ $regex })),
+    fc.constantFrom('^x', 'Y').map(($regex) => ({ $regex, $options: 'i' })),
     tie('document').map(($elemMatch) => ({ $elemMatch })),
   ),
   document: fc.oneof(
@@ -70,6 +72,7 @@ describe('the direct filter evaluator', () => {
           { s: 'http://snomed.info/sct', c: '364075005' },
         ],
         subject: [{ r: 'Patient/p1' }],
+        name: [{ n: 'smith', e: 'Smith' }, { n: 'ada', e: 'Ada' }],
       },
     };
     const cases: [Record<string, unknown>, boolean][] = [
@@ -79,6 +82,9 @@ describe('the direct filter evaluator', () => {
       [{ deleted: false, 'sp.subject.r': { $in: ['Patient/p1', 'Patient/p2'] } }, true],
       [{ deleted: true }, false],
       [{ $or: [{ 'sp.code.c': 'nope' }, { 'sp.subject.r': 'Patient/p1' }] }, true],
+      [{ deleted: false, $and: [{ 'sp.name': { $elemMatch: { n: { $regex: '^smi' } } } }] }, true],
+      [{ deleted: false, $and: [{ 'sp.name': { $elemMatch: { $or: [{ n: { $regex: 'ith' } }, { e: 'Zed' }] } } }] }, true],
+      [{ 'sp.name': { $elemMatch: { n: { $regex: '^mit' } } } }, false],
     ];
     for (const [filter, expected] of cases) {
       const fast = compileFastFilter(filter);
@@ -89,7 +95,7 @@ describe('the direct filter evaluator', () => {
   });
 
   it('leaves other operators to mingo', () => {
-    for (const filter of [{ a: { $gt: 1 } }, { a: null }, { a: { $regex: '^x' } }, { $nor: [{ a: 1 }] }, { 'a.0': 1 }, { a: { $elemMatch: { $gt: 1 } } }, { a: { $in: [] } }]) {
+    for (const filter of [{ a: { $gt: 1 } }, { a: null }, { a: { $regex: '^x', $options: 'x' } }, { $nor: [{ a: 1 }] }, { 'a.0': 1 }, { a: { $elemMatch: { $gt: 1 } } }, { a: { $in: [] } }]) {
       expect(compileFastFilter(filter)).toBeNull();
     }
   });

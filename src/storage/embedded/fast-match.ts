@@ -1,6 +1,6 @@
 /**
  * A direct evaluator for the plain filter shapes the search compiler emits most (equality, `$in`,
- * `$exists`, `$elemMatch` over objects, `$and`/`$or`), with MongoDB's semantics. It is several times
+ * `$exists`, `$regex`, `$elemMatch` over objects, `$and`/`$or`), with MongoDB's semantics. It is several times
  * cheaper than mingo per document, which matters when an index lookup yields thousands of
  * candidates. Anything outside that subset is left to mingo: `compileFastFilter` returns null for a
  * filter using other operators, and the compiled test answers `undefined` ("ask mingo") for a
@@ -50,6 +50,7 @@ function compileField(path: string, condition: unknown): FastTest | null {
   if (isPrimitive(condition)) return pathTest(segments, equals(condition));
   if (!isPlainObject(condition)) return null;
   const ops = Object.keys(condition);
+  if ('$regex' in condition) return compileRegex(segments, condition);
   if (ops.length !== 1) return null;
   const [op] = ops;
   const operand = condition[op];
@@ -62,6 +63,27 @@ function compileField(path: string, condition: unknown): FastTest | null {
     return element && pathTest(segments, elemMatch(element), false);
   }
   return null;
+}
+
+/** `{ $regex, $options? }` (a string pattern; flags i, m and s): some string at the path matches. */
+function compileRegex(segments: readonly string[], condition: Record<string, unknown>): FastTest | null {
+  const { $regex: source, $options: options = '', ...rest } = condition;
+  if (Object.keys(rest).length > 0 || typeof source !== 'string' || typeof options !== 'string' || !/^[ims]*$/.test(options)) return null;
+  let re: RegExp;
+  try {
+    re = new RegExp(source, options);
+  } catch {
+    return null;
+  }
+  return pathTest(segments, (value) => {
+    if (typeof value === 'string') return re.test(value);
+    if (!Array.isArray(value)) return false;
+    for (const el of value) {
+      if (Array.isArray(el)) return undefined;
+      if (typeof el === 'string' && re.test(el)) return true;
+    }
+    return false;
+  });
 }
 
 /**
