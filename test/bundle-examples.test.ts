@@ -8,7 +8,8 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { loadR4Examples } from './helpers/r4-examples';
 import { startTestApp, type TestApp } from './helpers/test-app';
-import { entryLocation, entryStatus, firstDifference, localReference, mapReferences, outcomeExpressions, withoutServerFields } from './helpers/bundle-response';
+import { entryLocation, entryStatus, localReference, mapReferences, outcomeExpressions, withoutServerFields } from './helpers/bundle-response';
+import { firstDifference } from './helpers/json-diff';
 
 const FHIR = 'application/fhir+json';
 

@@ -7,7 +7,8 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { startTestApp, type TestApp } from './helpers/test-app';
 import { BUNDLE_TAG_SYSTEM, RESOURCE_SYSTEM, generatePatientBundle, ourIdentifier, type PatientBundle } from './helpers/patient-bundle';
-import { entryLocation, entryStatus, firstDifference, localReference, mapReferences, withoutServerFields } from './helpers/bundle-response';
+import { entryLocation, entryStatus, localReference, mapReferences, withoutServerFields } from './helpers/bundle-response';
+import { firstDifference } from './helpers/json-diff';
 
 const FHIR = 'application/fhir+json';
 const SEEDS = [4101, 4102, 4103, 4104];

@@ -1,5 +1,4 @@
 /** Reading batch/transaction responses and comparing stored resources (shared by the bundle tests). */
-import { isDeepStrictEqual } from 'node:util';
 import type { BundleEntry } from '@medplum/fhirtypes';
 import { TEST_BASE_URL as BASE } from './test-app';
 
@@ -49,15 +48,3 @@ export function withoutServerFields(resource: Record<string, unknown>): Record<s
   return Object.keys(otherMeta).length ? { ...rest, meta: otherMeta } : rest;
 }
 
-/** The first difference between two JSON values, as a path and both values; undefined when equal. */
-export function firstDifference(a: unknown, b: unknown, at = ''): string | undefined {
-  if (isDeepStrictEqual(a, b)) return undefined;
-  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
-      if (d) return d;
-    }
-  }
-  return `${at || '(root)'}: ${JSON.stringify(a)?.slice(0, 200)} ≠ ${JSON.stringify(b)?.slice(0, 200)}`;
-}
