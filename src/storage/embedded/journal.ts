@@ -7,7 +7,7 @@
  */
 import fs, { type FileHandle } from 'node:fs/promises';
 import { StoreFailedError } from '../errors';
-import { BATCH_MAGIC, encodeFrame, encodeRecord } from './record';
+import { BATCH_MAGIC, encodeRecord, frameHeader } from './record';
 
 interface Queued {
   frame: Buffer;
@@ -58,10 +58,10 @@ export class Journal {
   }
 
   /**
-   * Appends one record. `onDurable` runs synchronously right after the record is synced (records
-   * complete in append order), before the returned promise resolves.
+   * Appends one record (its JSON payload, whole or in pieces). `onDurable` runs synchronously right
+   * after the record is synced (records complete in append order), before the returned promise resolves.
    */
-  append(payload: string, onDurable: () => void): Promise<void> {
+  append(payload: string | readonly string[], onDurable: () => void): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
     const frame = encodeRecord(payload);
     this.queuedBytes += frame.length;
@@ -93,11 +93,14 @@ export class Journal {
       while (this.queue.length > 0 && this.failure === undefined) {
         const batch = this.queue;
         this.queue = [];
-        const frame = encodeFrame(batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((q) => q.frame)), BATCH_MAGIC);
-        this.queuedBytes -= frame.length - 12;
-        this.written += frame.length;
+        // The batch frame's body is its records' frames: written after its header as they are, not copied.
+        const frames = batch.map((q) => q.frame);
+        const header = frameHeader(frames, BATCH_MAGIC);
+        const bytes = frames.reduce((n, f) => n + f.length, header.length);
+        this.queuedBytes -= bytes - header.length;
+        this.written += bytes;
         try {
-          await this.writeAll(frame);
+          await this.writeAll([header, ...frames]);
           await this.handle.datasync();
           this.syncCount++;
         } catch (err) {
@@ -132,11 +135,16 @@ export class Journal {
     for (const q of rejected) q.reject(new StoreFailedError(err));
   }
 
-  private async writeAll(buf: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < buf.length) {
-      const { bytesWritten } = await this.handle.write(buf, offset, buf.length - offset, null);
-      offset += bytesWritten;
+  /** Writes the buffers one after the other (a vectored write, repeated for what a short write left). */
+  private async writeAll(buffers: Buffer[]): Promise<void> {
+    let rest = buffers.filter((b) => b.length > 0);
+    while (rest.length > 0) {
+      let { bytesWritten } = await this.handle.writev(rest.slice(0, 1024));
+      while (rest.length > 0 && bytesWritten >= rest[0].length) {
+        bytesWritten -= rest[0].length;
+        rest = rest.slice(1);
+      }
+      if (bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)];
     }
   }
 }

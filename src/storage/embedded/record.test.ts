@@ -5,6 +5,12 @@ describe('frames', () => {
   const file = Buffer.concat(payloads.map(encodeRecord));
   const texts = (bodies: Buffer[]) => bodies.map((b) => b.toString('utf8'));
 
+  it('frames a payload given in pieces exactly as the same payload given whole', () => {
+    const pieces = ['{"lsn":1,"ops":[', '{"o":"put","c":"P","d":', JSON.stringify({ _id: 'ü', n: 'Zoë ✓' }), '}', ']}'];
+    expect(encodeRecord(pieces).equals(encodeRecord(pieces.join('')))).toBe(true);
+    expect(decodeFrameAt(encodeRecord(pieces), 0)?.body.toString('utf8')).toBe(pieces.join(''));
+  });
+
   it('decodes what it encodes', () => {
     const decoded = decodeFrames(file);
     expect(texts(decoded.bodies)).toEqual(payloads);

@@ -26,9 +26,37 @@ export function encodeFrame(body: Buffer, magic: Buffer = RECORD_MAGIC): Buffer 
   return frame;
 }
 
-/** Frames one JSON payload as a record. */
-export function encodeRecord(payload: string): Buffer {
-  return encodeFrame(Buffer.from(payload, 'utf8'), RECORD_MAGIC);
+/**
+ * Frames one JSON payload as a record. The payload may come in pieces (a large transaction's
+ * documents): they are written straight into the one frame buffer, never joined into one string.
+ */
+export function encodeRecord(payload: string | readonly string[]): Buffer {
+  const pieces = typeof payload === 'string' ? [payload] : payload;
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
+  const frame = Buffer.allocUnsafe(HEADER + length);
+  let offset = HEADER;
+  for (const piece of pieces) offset += frame.write(piece, offset, 'utf8');
+  RECORD_MAGIC.copy(frame, 0);
+  frame.writeUInt32LE(length, 4);
+  frame.writeUInt32LE(crc32(frame.subarray(HEADER), crc32(frame.subarray(4, 8))), 8);
+  return frame;
+}
+
+/**
+ * The header of a frame whose body is `parts` one after the other, so that the parts can be
+ * written as they are (a vectored write) instead of being copied into one buffer.
+ */
+export function frameHeader(parts: readonly Buffer[], magic: Buffer): Buffer {
+  const header = Buffer.allocUnsafe(HEADER);
+  magic.copy(header, 0);
+  let length = 0;
+  for (const part of parts) length += part.length;
+  header.writeUInt32LE(length, 4);
+  let crc = crc32(header.subarray(4, 8));
+  for (const part of parts) crc = crc32(part, crc);
+  header.writeUInt32LE(crc, 8);
+  return header;
 }
 
 /** The body of the valid frame starting at `offset` with the offset after it, or null if there is none. */

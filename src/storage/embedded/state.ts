@@ -121,12 +121,18 @@ export class State {
   }
 }
 
-/** The journal payload for one commit: its record number and its ops (documents as already serialised). */
-export function encodeOps(lsn: number, ops: readonly Op[]): string {
-  const parts = ops.map((op) => {
-    if (op.o === 'put') return `{"o":"put","c":${JSON.stringify(op.c)},"d":${op.json}}`;
-    if (op.o === 'del') return JSON.stringify({ o: 'del', c: op.c, id: op.id });
-    return JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique });
+/**
+ * The journal payload for one commit, in pieces: its record number and its ops (documents as
+ * already serialised). The pieces are never joined: a large transaction would make one huge string.
+ */
+export function encodeOps(lsn: number, ops: readonly Op[]): string[] {
+  const pieces: string[] = [`{"lsn":${lsn},"ops":[`];
+  ops.forEach((op, i) => {
+    const comma = i === 0 ? '' : ',';
+    if (op.o === 'put') pieces.push(`${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":`, op.json, '}');
+    else if (op.o === 'del') pieces.push(comma + JSON.stringify({ o: 'del', c: op.c, id: op.id }));
+    else pieces.push(comma + JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique }));
   });
-  return `{"lsn":${lsn},"ops":[${parts.join(',')}]}`;
+  pieces.push(']}');
+  return pieces;
 }
