@@ -298,8 +298,9 @@ async function main(): Promise<void> {
     console.error(`\n${signal}: cleaning up ${dataDir}`);
     void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // on, not once: a second Ctrl-C (npm passes the signal on) must not end the process mid-cleanup.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const startedAt = performance.now();
   try {

@@ -104,7 +104,8 @@ function generateDocs(rnd: Random): Map<string, StoredDoc[]> {
       const resource = JSON.parse(JSON.stringify(make(rnd, `${PREFIX[type]}${i}`))) as Resource;
       const { sp, sort } = indexResource(resource, { baseUrl: BASE_URL });
       const lastUpdatedMs = LAST_UPDATED_START + rnd.int(0, LAST_UPDATED_SPAN);
-      docs.push({ _id: resource.id as string, lastUpdatedMs, deleted: rnd.chance(0.05), sp, sort });
+      // A deleted resource's current document keeps no index values, as the repository stores it.
+      docs.push(rnd.chance(0.05) ? { _id: resource.id as string, lastUpdatedMs, deleted: true } : { _id: resource.id as string, lastUpdatedMs, deleted: false, sp, sort });
     }
     out.set(type, docs);
   }
@@ -148,7 +149,7 @@ describe('search differential: compiled filters on the embedded engine agree wit
     const evaluate = (type: string, filters: FilterNode[], referencesOf?: string): string[] => {
       const matching = (docs.get(type) ?? []).filter((d) => matchesQuery(d, { filters }, oracle, options));
       if (referencesOf === undefined) return matching.map((d) => d._id);
-      return matching.flatMap((d) => (d.sp[referencesOf] ?? []).map((v) => (v as { r?: string }).r).filter((r): r is string => r !== undefined));
+      return matching.flatMap((d) => (d.sp?.[referencesOf] ?? []).map((v) => (v as { r?: string }).r).filter((r): r is string => r !== undefined));
     };
     const types = [...docs.keys()];
     const mismatches: string[] = [];

@@ -14,9 +14,14 @@ import type { Doc, Filter } from '../../src/storage/port';
 export const BASE = 'https://relay.example/fhir';
 export const NOW = Date.UTC(2021, 0, 1);
 
-/** A stored current-version document with the given index values. */
+/**
+ * A stored current-version document with the given index values. A deleted one keeps none, as the
+ * repository stores it (repository/documents.ts): the values given show what it held before.
+ */
 export function stored(id: string, sp: Record<string, IndexValue[]>, extra: Partial<MatchDoc> = {}): MatchDoc & Doc {
-  return { _id: id, lastUpdatedMs: 0, deleted: false, sp, ...extra };
+  const doc = { _id: id, lastUpdatedMs: 0, deleted: false, sp, ...extra };
+  if (doc.deleted) delete (doc as Partial<MatchDoc>).sp;
+  return doc;
 }
 
 export interface Outcome {

@@ -24,11 +24,29 @@ export interface CompileOptions {
   now?: number;
 }
 
-/** The filter selecting the current, non-deleted resources that match every filter of `query`. */
+/**
+ * The filter selecting the current, non-deleted resources that match every filter of `query`. The
+ * current document of a deleted resource carries no `sp` (repository/documents.ts), so a part that
+ * requires some `sp` value already excludes it; `deleted: false` is added only when no part does,
+ * which leaves the common lookups a single indexed condition.
+ */
 export async function compileFilter(query: Pick<SearchQuery, 'filters'>, resolve: Resolver, options: CompileOptions): Promise<Filter> {
   const filters = normaliseFilters(query.filters, { baseUrl: options.baseUrl, now: options.now ?? Date.now() });
   const parts = await Promise.all(filters.map((f) => compileNode(f, resolve)));
-  return parts.length === 0 ? { deleted: false } : { deleted: false, $and: parts };
+  if (parts.length === 0) return { deleted: false };
+  return parts.some(requiresIndexValue) ? { $and: parts } : { deleted: false, $and: parts };
+}
+
+/** Whether a compiled part can only match a document holding some `sp` value (a value, `$in`, `$eq` or `$elemMatch` there). */
+function requiresIndexValue(part: Filter): boolean {
+  return Object.entries(part).some(([key, condition]) => {
+    if (!key.startsWith('sp.')) return false;
+    if (typeof condition === 'string' || typeof condition === 'number' || typeof condition === 'boolean') return true;
+    if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return false;
+    const ops = Object.keys(condition);
+    const c = condition as Record<string, unknown>;
+    return ops.length === 1 && ((ops[0] === '$in' && Array.isArray(c.$in) && c.$in.length > 0) || ops[0] === '$eq' || ops[0] === '$elemMatch');
+  });
 }
 
 /** One normalised filter node → its filter document. */

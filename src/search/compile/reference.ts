@@ -3,7 +3,8 @@
  * each value into the exact `r` strings it matches (`id` → "T/id" for every target type T, "Type/id",
  * an absolute URL on our base → "Type/id", anything else as written); a version also requires `v`.
  * A bare id on a parameter with no target list matches "<any type>/id". `:identifier` matches
- * Reference.identifier. Exact references also get a top-level equality on `sp.<code>.r`.
+ * Reference.identifier. Exact references also get a top-level equality on `sp.<code>.r`, which is the
+ * whole condition when no value names a version.
  */
 import type { Filter } from '../../storage/port';
 import type { ReferenceFilter, ReferenceIdentifierFilter, ReferenceValueNode } from '../ast';
@@ -15,7 +16,8 @@ import { codeCondition } from './token';
 export function compileReference(node: ReferenceFilter): Filter {
   const filter = anyValue(node.param.code, node.values.map(referenceCondition));
   if (node.values.every((v) => v.refs !== undefined)) {
-    return allOf([{ [spField(node.param.code, 'r')]: oneOf(node.values.flatMap((v) => v.refs ?? [])) }, filter]);
+    const byRef = { [spField(node.param.code, 'r')]: oneOf(node.values.flatMap((v) => v.refs ?? [])) };
+    return node.values.every((v) => v.version === undefined) ? byRef : allOf([byRef, filter]);
   }
   return filter;
 }

@@ -14,7 +14,8 @@ export interface MatchDoc {
   _id: string;
   lastUpdatedMs: number;
   deleted: boolean;
-  sp: SearchIndex;
+  /** Absent on a deleted resource's document. */
+  sp?: SearchIndex;
 }
 
 /**
@@ -77,7 +78,7 @@ function matchesFilter(doc: MatchDoc, node: FilterNode, ctx: Context): boolean {
     case 'lastUpdated':
       return node.values.some((q) => dateMatches({ lo: doc.lastUpdatedMs, hi: doc.lastUpdatedMs + 1 }, q, ctx.now));
     case 'missing':
-      return (doc.sp[node.param.code]?.length ?? 0) === 0 ? node.missing : !node.missing;
+      return (doc.sp?.[node.param.code]?.length ?? 0) === 0 ? node.missing : !node.missing;
     case 'chain': {
       const targets = new Set([...ctx.resolve(node.targetType, [node.inner])].map((id) => `${node.targetType}/${id}`));
       return some<ReferenceValue>(doc, node.param.code, (r) => r.r !== undefined && targets.has(r.r));
@@ -116,5 +117,5 @@ function componentMatches(stored: IndexValue, query: ComponentValueNode, ctx: Co
 
 /** Some stored value of the parameter satisfies `test` (the stored shape is the contract's for the parameter's type). */
 function some<T extends IndexValue>(doc: MatchDoc, code: string, test: (value: T) => boolean): boolean {
-  return (doc.sp[code] ?? []).some((v) => test(v as T));
+  return (doc.sp?.[code] ?? []).some((v) => test(v as T));
 }

@@ -2,7 +2,7 @@ import { mulberry32 } from '../../../test/helpers/prng';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuplicateKeyError, type Doc, type Filter, type FindOptions, type Store } from '../port';
+import { DuplicateKeyError, type Doc, type Filter, type FindOptions, type Sort, type Store } from '../port';
 import { choosePlan, equalityConditions, rangeOf, type Plan } from './plan';
 import { openEmbeddedStore } from './store';
 
@@ -45,12 +45,15 @@ function randomFilter(rand: () => number): Filter {
       () => ({ b: { $elemMatch: { c: { $regex: '^x', $options: 'i' } } } }),
     ])();
   };
-  return pick<() => Filter>([condition, () => ({ $and: [condition(), condition()] }), () => ({ $or: [condition(), condition()] }), () => ({ ...condition(), ...condition() })])();
+  // The last form is how a paging cursor continues a search ordered by id.
+  const afterId = () => ({ $and: [condition(), { _id: { $gt: `d${Math.floor(rand() * 400)}` } }] });
+  return pick<() => Filter>([condition, () => ({ $and: [condition(), condition()] }), () => ({ $or: [condition(), condition()] }), () => ({ ...condition(), ...condition() }), afterId])();
 }
 
 function randomOptions(rand: () => number): FindOptions {
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const options: FindOptions = {};
-  if (rand() < 0.5) options.sort = rand() < 0.5 ? { n: rand() < 0.5 ? 1 : -1 } : { a: 1, n: -1 };
+  if (rand() < 0.6) options.sort = pick<Sort>([{ n: rand() < 0.5 ? 1 : -1 }, { a: 1, n: -1 }, { _id: 1 }]);
   if (rand() < 0.3) options.skip = Math.floor(rand() * 5);
   if (rand() < 0.4) options.limit = 1 + Math.floor(rand() * 6);
   return options;

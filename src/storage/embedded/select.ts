@@ -8,7 +8,7 @@ import { compileFilter } from './mingo';
 import { choosePlan, type Plan } from './plan';
 import { firstInOrder, sortDocs } from './sort';
 import { compareValues } from './compare';
-import { coveredIds, shadowed } from './covered';
+import { coveredIds, indexEntry, shadowed } from './covered';
 import type { Entry, Table } from './table';
 
 export interface SelectOptions {
@@ -22,6 +22,11 @@ export function select(layers: readonly Table[], filter: Filter, options: Select
   const skip = options.skip ?? 0;
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
   const sort = options.sort !== undefined && Object.keys(options.sort).length > 0 ? options.sort : undefined;
+  const entry = sort && isIdSort(sort) && sort._id === 1 ? indexEntry(layers, filter) : null;
+  if (entry) {
+    const ids = entry.table.idsInOrder(entry.field, entry.value, entry.afterId, skip + limit).slice(skip);
+    return ids.map((id) => entry.table.entries.get(id)?.doc as Doc);
+  }
   const covered = isIdLookup(filter) ? null : coveredIds(layers, filter, lazyMatcher(filter), !isIdSort(sort));
   let ordered: Doc[];
   if (covered) {
@@ -36,6 +41,8 @@ export function select(layers: readonly Table[], filter: Filter, options: Select
 /** Counts the documents matching `filter` across `layers`. */
 export function count(layers: readonly Table[], filter: Filter): number {
   if (layers.length === 1 && Object.keys(filter).length === 0) return layers[0].count;
+  const entry = indexEntry(layers, filter);
+  if (entry && entry.afterId === undefined) return entry.table.estimate(entry.field, [entry.value]);
   const covered = isIdLookup(filter) ? null : coveredIds(layers, filter, lazyMatcher(filter));
   if (covered) return covered.length;
   let n = 0;

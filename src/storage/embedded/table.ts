@@ -135,6 +135,19 @@ export class Table {
     return done ? n : Infinity;
   }
 
+  /** Up to `limit` ids holding `value` at `field`, in id order, after `afterId` when given (from the ordered index). */
+  idsInOrder(field: string, value: Primitive, afterId: string | undefined, limit: number): string[] {
+    const out: string[] = [];
+    if (limit <= 0) return out;
+    for (const [[key, id]] of this.orderedIndex(field).entries([value, afterId ?? ''])) {
+      if (key !== value) break;
+      if (id === afterId) continue;
+      out.push(id);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   /** Ids whose keys at `field` are not exact (see plainPath). */
   inexactIds(field: string): ReadonlySet<string> {
     return this.inexact.get(field) ?? new Set();
