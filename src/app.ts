@@ -13,6 +13,7 @@ import { pruneGuards } from './repository/guard';
 import { validateBase } from './validation/validate';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
+import { startBlobSweep } from './binary/sweep';
 
 export interface AppDeps {
   config: Config;
@@ -31,16 +32,21 @@ export async function prepareStore(store: Store, options: { baseUrl: string; log
   await pruneGuards(store, new Date());
 }
 
-/** Builds the HTTP application serving the FHIR API under /fhir. */
+/**
+ * Builds the HTTP application serving the FHIR API under /fhir, and starts the blob sweep
+ * (binary/sweep.ts), which stops when the store is closed.
+ */
 export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp {
   loadR4Definitions();
+  const binary = { blobs: store.blobs, maxUploadBytes: config.maxUploadBytes, attachmentInlineMaxBytes: config.attachmentInlineMaxBytes };
+  startBlobSweep(store, { intervalMs: config.blobSweepMs, retentionMs: config.blobRetentionMs, log });
   return createHttpApp({
     maxBodyBytes: config.maxBodyBytes,
     health: () => ({ status: 'ok', engine: store.engine }),
     log,
     contextFor: (requestId) => {
       const access = operatorAccess;
-      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate: validateBase, access, baseUrl: config.baseUrl }, store), config };
+      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate: validateBase, access, baseUrl: config.baseUrl, binary }, store), config };
     },
   });
 }

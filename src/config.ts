@@ -18,6 +18,11 @@ export interface Config {
   journalCompactBytes: number;
   conditionalDeleteMultiple: boolean;
   bundleMaxEntries: number;
+  maxUploadBytes: number;
+  binaryInlineMaxBytes: number;
+  attachmentInlineMaxBytes: number;
+  blobRetentionMs: number;
+  blobSweepMs: number;
 }
 
 /** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
@@ -57,6 +62,14 @@ function byteSize(value: string, variable: string): number {
   const n = Number(m[1]) * unit;
   if (n < 1024) throw new ConfigError(variable, `${n} bytes is below the minimum of 1kb`);
   return n;
+}
+
+/** A duration: milliseconds, or a number with s, m, h or d. */
+function duration(value: string, variable: string): number {
+  const m = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
+  if (!m) throw new ConfigError(variable, `"${value}" is not a duration (examples: 60000, 30s, 15m, 24h, 7d)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'];
+  return Number(m[1]) * unit;
 }
 
 function boolean(value: string, variable: string): boolean {
@@ -103,7 +116,7 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     key: 'dataDir',
     env: 'RELAY_DATA_DIR',
     default: './data',
-    doc: 'Directory of the embedded store (journal, snapshot, lock). Unused when MONGODB_URI is set.',
+    doc: 'Directory of the embedded store (journal, snapshot, lock, Binary content in blobs/). Unused when MONGODB_URI is set.',
     parse: (v, variable) => {
       if (!v.trim()) throw new ConfigError(variable, 'must not be empty');
       return path.resolve(v.trim());
@@ -146,6 +159,45 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     default: '10000',
     doc: 'Most entries a batch or transaction Bundle may have; more gets 413.',
     parse: integer(1, 1_000_000),
+  },
+  {
+    key: 'maxUploadBytes',
+    env: 'RELAY_MAX_UPLOAD',
+    default: '2gb',
+    doc: 'Largest Binary content (raw upload or base64 data); larger gets 413, before the body is read when its length is declared.',
+    parse: byteSize,
+  },
+  {
+    key: 'binaryInlineMaxBytes',
+    env: 'RELAY_BINARY_INLINE_MAX',
+    default: '1mb',
+    doc: 'A Binary read as FHIR JSON carries its content as base64 data only up to this size.',
+    parse: byteSize,
+  },
+  {
+    key: 'attachmentInlineMaxBytes',
+    env: 'RELAY_ATTACHMENT_INLINE_MAX',
+    default: '256kb',
+    doc: 'Inline Attachment.data larger than this (decoded) in Media, DocumentReference or DiagnosticReport is moved into a Binary.',
+    parse: byteSize,
+  },
+  {
+    key: 'blobRetentionMs',
+    env: 'RELAY_BLOB_RETENTION',
+    default: '7d',
+    doc: 'How long Binary content that no current Binary references any more is kept (ms, or with s/m/h/d).',
+    parse: duration,
+  },
+  {
+    key: 'blobSweepMs',
+    env: 'RELAY_BLOB_SWEEP',
+    default: '1h',
+    doc: 'How often unreferenced Binary content is looked for and removed (ms, or with s/m/h/d).',
+    parse: (value, variable) => {
+      const ms = duration(value, variable);
+      if (ms < 10) throw new ConfigError(variable, `${ms} ms is below the minimum of 10 ms`);
+      return ms;
+    },
   },
 ];
 

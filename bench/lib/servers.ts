@@ -24,6 +24,8 @@ export interface ServerOptions {
   raw: boolean;
   /** Extra node flags for Relay (e.g. --cpu-prof). */
   relayNodeArgs?: string[];
+  /** Extra environment for Relay (e.g. RELAY_MAX_BODY); the bench's own settings (PORT, data dir) win. */
+  relayEnv?: Record<string, string>;
 }
 
 export async function withServers<T>(options: ServerOptions, work: (running: Running) => Promise<T>): Promise<T> {
@@ -39,8 +41,10 @@ export async function withServers<T>(options: ServerOptions, work: (running: Run
     console.error(`\n${signal}: stopping servers`);
     void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // on, not once: Ctrl-C often arrives twice (from the terminal and passed on by npm), and a second
+  // signal with no handler would end the process before the cleanup (which runs once) has finished.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const [rawPort, relayPort] = await Promise.all([freePort(), freePort()]);
     const env = { ...process.env, HOST: '127.0.0.1', NODE_ENV: 'production' };
@@ -53,7 +57,7 @@ export async function withServers<T>(options: ServerOptions, work: (running: Run
     const relay = await startChild(
       'relay',
       [...(options.relayNodeArgs ?? []), '--import', 'tsx', entry],
-      { ...env, PORT: String(relayPort), RELAY_DATA_DIR: dataDir, MONGODB_URI: '' },
+      { ...env, ...options.relayEnv, PORT: String(relayPort), RELAY_DATA_DIR: dataDir, MONGODB_URI: '' },
       /Relay listening on/,
       120_000,
       ROOT,

@@ -2,13 +2,50 @@
  * Request bodies: read raw (up to the configured limit, refused with 413 before reading when the
  * declared length is larger), then parsed as JSON here so every failure becomes an OperationOutcome.
  */
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { fail, invalid } from '../fhir/outcome';
-import { assertJsonBody } from './negotiation';
+import { assertJsonBody, JSON_TYPES } from './negotiation';
 
-/** Express middleware that leaves the raw body (a Buffer) in req.body for methods that carry one. */
+/**
+ * Express middleware that leaves the raw body (a Buffer) in req.body for methods that carry one;
+ * a raw Binary upload is left unread, to be streamed (isRawUpload).
+ */
 export function rawBody(limitBytes: number): RequestHandler {
-  return express.raw({ type: () => true, limit: limitBytes });
+  const raw = express.raw({ type: () => true, limit: limitBytes });
+  return (req, res, next) => (isRawUpload(req) ? next() : raw(req, res, next));
+}
+
+const BINARY_TYPE = /^\/Binary\/?$/;
+const BINARY_INSTANCE = /^\/Binary\/[^/]+\/?$/;
+// FHIR XML is a resource format Relay does not speak (415), not content.
+const NOT_RAW = new Set([...JSON_TYPES, 'application/x-www-form-urlencoded', 'application/fhir+xml', 'application/xml+fhir']);
+
+/**
+ * A raw Binary upload (R4 http.html#binary): POST [base]/Binary or PUT [base]/Binary/[id] with a
+ * Content-Type other than FHIR JSON (or a form). Its body is the content, streamed, not parsed.
+ */
+export function isRawUpload(req: Request): boolean {
+  const type = req.get('content-type')?.split(';')[0].trim().toLowerCase();
+  if (!type || NOT_RAW.has(type)) return false;
+  const path = req.path;
+  return (req.method === 'POST' && BINARY_TYPE.test(path)) || (req.method === 'PUT' && BINARY_INSTANCE.test(path));
+}
+
+/** How long a refused upload's connection is kept reading (and discarding) after the answer. */
+const LINGER_MS = 2000;
+
+/**
+ * For an upload refused before its end (413, 422, ...): once the answer is sent, discards what the
+ * client still sends for a moment and then closes the connection. Closing at once would reset it
+ * while the client is still sending, and the client could lose the answer (a "lingering close").
+ */
+export function lingerThenClose(req: Request, res: Response): void {
+  res.once('finish', () => {
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+    req.resume();
+  });
 }
 
 /** The parsed JSON body, or undefined when the request has none; `alsoAccepted` are JSON media types the route takes besides FHIR JSON. */

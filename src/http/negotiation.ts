@@ -5,7 +5,8 @@
  */
 import { fail } from '../fhir/outcome';
 
-const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'json', 'text/json']);
+/** Media types read as (FHIR) JSON. */
+export const JSON_TYPES: ReadonlySet<string> = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'json', 'text/json']);
 const WILDCARDS = new Set(['*/*', 'application/*']);
 
 export const FHIR_JSON = 'application/fhir+json';

@@ -1,7 +1,8 @@
-/** Turns a FhirResult into the HTTP response: status, ETag, Last-Modified, Location, Prefer: return. */
+/** Turns a FhirResult into the HTTP response: status, ETag, Last-Modified, Location, Prefer: return; raw content streamed. */
+import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
-import type { FhirResult } from '../rest/types';
+import type { ContentAnswer, FhirResult } from '../rest/types';
 import { resultMeta, returnedBody } from '../rest/status';
 import type { Preferences } from '../fhir/prefer';
 
@@ -12,10 +13,15 @@ export interface ResponseOptions {
   prefer: Preferences;
   /** Prefer: return applies to create, update and patch only. */
   honoursReturn: boolean;
+  /** A HEAD request: headers only. */
+  head?: boolean;
 }
 
-/** Sends a handler's result: status and version headers (rest/status.ts), then the body as Prefer: return asks. */
-export function sendResult(res: Response, result: FhirResult, options: ResponseOptions): void {
+/**
+ * Sends a handler's result: status and version headers (rest/status.ts), then the body as Prefer:
+ * return asks, or the raw content; resolves when the content has been sent.
+ */
+export async function sendResult(res: Response, result: FhirResult, options: ResponseOptions): Promise<void> {
   const meta = resultMeta(result, options.baseUrl);
   res.status(meta.status);
   if (meta.etag) res.setHeader('ETag', meta.etag);
@@ -25,8 +31,34 @@ export function sendResult(res: Response, result: FhirResult, options: ResponseO
     res.end();
     return;
   }
+  if (result.unsatisfiedSize !== undefined) res.setHeader('Content-Range', `bytes */${result.unsatisfiedSize}`);
+  if (result.content) return sendContent(res, result.content, options.head === true);
   const body = options.honoursReturn ? returnedBody(result, options.prefer.return) : result.body;
   sendBody(res, body, options);
+}
+
+/** Streams raw content (a Binary read as its own media type), whole or one range. */
+async function sendContent(res: Response, content: ContentAnswer, head: boolean): Promise<void> {
+  const { range, size } = content;
+  // Opened before any header is set: if it fails, the error handler still sends a clean OperationOutcome.
+  const stream = head ? undefined : await content.open();
+  res.setHeader('Content-Type', content.contentType);
+  res.setHeader('Accept-Ranges', 'bytes');
+  // Stored content is the client's, not Relay's: browsers must not reinterpret it as another type.
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : size));
+  if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+  if (!stream) {
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(stream, res);
+  } catch {
+    // The client went away, or the content could not be read: the status is sent, so end the connection.
+    stream.destroy();
+    res.destroy();
+  }
 }
 
 /** Writes a resource as FHIR JSON (or nothing). */

@@ -6,9 +6,9 @@ import express, { type Request, type Response, type NextFunction, type Router } 
 import type { FhirRequest, Handler, RequestContext } from '../rest/types';
 import { INTERACTIONS, type Interaction } from '../rest/interactions';
 import { fail } from '../fhir/outcome';
-import { parseJsonBody } from './body';
+import { isRawUpload, lingerThenClose, parseJsonBody } from './body';
 import { JSON_PATCH } from '../patch/index';
-import { responseType } from './negotiation';
+import { FHIR_JSON, responseType } from './negotiation';
 import { parsePrefer } from '../fhir/prefer';
 import { sendResult } from './respond';
 
@@ -44,7 +44,11 @@ function run(interaction: Interaction, contextFor: ContextFactory) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const query = queryOf(req);
-      const mediaType = responseType(req.get('accept'), query._format?.[0]);
+      // A Binary read may answer its content in its own media type: negotiated by the handler, and
+      // FHIR JSON only checked when the answer is a resource.
+      const binaryRead = param(req, 'type') === 'Binary' && (interaction.code === 'read' || interaction.code === 'vread');
+      const negotiate = () => responseType(req.get('accept'), query._format?.[0]);
+      const mediaType = binaryRead ? undefined : negotiate();
       const fhirRequest: FhirRequest = {
         method: req.method,
         type: param(req, 'type'),
@@ -58,26 +62,35 @@ function run(interaction: Interaction, contextFor: ContextFactory) {
           ifModifiedSince: req.get('if-modified-since'),
           prefer: req.get('prefer'),
           ifNoneExist: req.get('if-none-exist'),
+          accept: req.get('accept'),
+          range: req.get('range'),
+          ifRange: req.get('if-range'),
         },
       };
       const ctx = contextFor(req, res);
       const result = await handler(ctx, fhirRequest);
-      sendResult(res, result, {
+      await sendResult(res, result, {
         baseUrl: ctx.baseUrl,
-        mediaType,
+        mediaType: mediaType ?? (result.content || result.kind !== 'ok' ? FHIR_JSON : negotiate()),
+        head: req.method === 'HEAD',
         pretty: query._pretty?.[0] === 'true',
         prefer: parsePrefer(req.get('prefer')),
         honoursReturn: interaction.code === 'create' || interaction.code === 'update' || interaction.code === 'patch',
       });
     } catch (err) {
+      if (isRawUpload(req) && !req.complete) lingerThenClose(req, res);
       next(err);
     }
   };
 }
 
 /** The body as JSON, or as form parameters where the interaction takes a form (POST _search). */
-function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body' | 'form' | 'contentType'> {
+function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body' | 'form' | 'contentType' | 'upload'> {
   const contentType = req.get('content-type');
+  if (isRawUpload(req)) {
+    const length = req.get('content-length');
+    return { upload: { content: req, contentType: (contentType as string).trim(), length: length === undefined ? undefined : Number(length) } };
+  }
   const mediaType = contentType?.split(';')[0].trim().toLowerCase() || undefined;
   if (interaction.acceptsForm && mediaType === FORM) {
     return { form: paramsOf(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : ''), contentType: mediaType };

@@ -5,6 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Doc } from '../storage/port';
 import type { SearchIndex, SortKeys } from '../search/index-values';
+import type { BlobRef } from '../binary/refs';
 
 /** The current version of one logical resource (a deletion keeps the doc, with deleted: true). */
 export interface CurrentDoc extends Doc {
@@ -17,6 +18,8 @@ export interface CurrentDoc extends Doc {
   sp?: SearchIndex;
   /** Sort keys (search/index-values.ts); absent on a deletion. */
   sort?: SortKeys;
+  /** A Binary's content in the blob store (never the bytes themselves); absent without content. */
+  blob?: BlobRef;
 }
 
 export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -31,6 +34,8 @@ export interface HistoryDoc extends Doc {
   endedMs: number | null;
   method: HistoryMethod;
   resource: Resource | null;
+  /** A Binary version's content in the blob store. */
+  blob?: BlobRef;
 }
 
 export const HISTORY_SUFFIX = '_history';

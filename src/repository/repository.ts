@@ -18,6 +18,12 @@ import type { SearchQuery } from '../search/ast';
 import { indexResource } from '../search/extract/index';
 import { isResourceType } from '../validation/definitions';
 import { claimGuard } from './guard';
+import { prepareWrite, blobRef, type BinaryDeps, type PreparedWrite } from '../binary/write';
+import { verifyLinkedAttachments } from '../binary/attachments';
+import { moveBlobRef, type BlobRef } from '../binary/refs';
+import { storeContent, type HeldContent } from '../binary/content';
+import type { ByteRange } from '../storage/blobs';
+import type { Readable } from 'node:stream';
 
 export interface RepositoryDeps {
   /** Validates new content; any issue with severity error or fatal rejects the write. */
@@ -25,7 +31,15 @@ export interface RepositoryDeps {
   access: AccessPolicy;
   /** The server's base URL: absolute references on it are indexed for search as "Type/id". */
   baseUrl: string;
+  /** Binary content and attachment handling (binary/write.ts); without it resources are stored as sent. */
+  binary?: BinaryDeps;
   now?: () => Date;
+}
+
+/** A Binary version and the facts of its content (absent when it has none). */
+export interface BinaryVersion {
+  resource: Resource;
+  blob?: BlobRef;
 }
 
 export interface UpdateResult {
@@ -74,17 +88,53 @@ export class Repository {
   /**
    * create: the server assigns id, versionId 1 and lastUpdated; a client id in the body is ignored.
    * `options.id` is an id the server chose beforehand (a transaction pre-assigns the ids of its
-   * creates so that its entries can reference each other).
+   * creates so that its entries can reference each other). `options.content` is a Binary's content,
+   * already uploaded (a raw upload); it is released when the write ends.
    */
-  async create<T extends Resource>(resource: T, options: { id?: string } = {}): Promise<T> {
+  async create<T extends Resource>(resource: T, options: { id?: string; content?: HeldContent } = {}): Promise<T> {
     const id = options.id ?? newId();
-    this.check({ ...resource, id });
-    return this.write(async (db) => {
-      const stored = this.stamp({ ...resource, id }, 1);
-      await db.collection<CurrentDoc>(currentCollection(stored.resourceType)).insertOne(this.currentDoc(stored, 1));
-      await this.appendHistory(db, stored.resourceType, id, 1, stored, 'POST');
-      return stored as T;
-    });
+    try {
+      this.check({ ...resource, id });
+    } catch (err) {
+      options.content?.release();
+      throw err;
+    }
+    const prepared = await this.prepare({ ...resource, id }, options.content);
+    try {
+      return await this.write(async (db) => (await this.insertNew(db, await this.settle(db, prepared), prepared.blob)) as T);
+    } finally {
+      prepared.release();
+    }
+  }
+
+  /** A Binary's current version (or version `versionId`) with its content facts; 404/410 as read and vread. */
+  async readBinary(id: string, versionId?: string): Promise<BinaryVersion> {
+    const resource = versionId === undefined ? await this.read('Binary', id) : await this.vread('Binary', id, versionId);
+    const n = Number(resource.meta?.versionId);
+    const doc = await this.db.collection<HistoryDoc>(historyCollection('Binary')).findOne({ _id: historyKey(id, n) });
+    return { resource, blob: doc?.blob };
+  }
+
+  /**
+   * Streams a raw upload into the blob store (sniffed against `contentType`, limited to
+   * RELAY_MAX_UPLOAD); pass the result to create/update as `content`, which release it.
+   */
+  async receiveContent(source: Readable, contentType: string): Promise<HeldContent> {
+    const binary = this.deps.binary;
+    if (!binary) throw fail('not-implemented', 'not-supported', 'this server stores no Binary content');
+    return storeContent(binary.blobs, source, { contentType, maxBytes: binary.maxUploadBytes, expression: 'Binary.contentType' });
+  }
+
+  /**
+   * The bytes of a Binary's content (or a range of them), streamed from the blob store. `of` names the
+   * version for messages; an earlier version's content is gone once the retention has passed (410).
+   */
+  async openContent(blob: BlobRef, range?: ByteRange, of?: { reference: string; earlier: boolean }): Promise<Readable> {
+    const stream = this.deps.binary ? await this.deps.binary.blobs.get(blob.sha256, range) : null;
+    if (stream) return stream;
+    const what = of?.reference ?? `content ${blob.sha256}`;
+    if (of?.earlier) throw gone(`the content of ${what} is no longer stored: it was removed after RELAY_BLOB_RETENTION once no current Binary used it`);
+    throw fail('internal', 'exception', `the content of ${what} is missing from the blob store`);
   }
 
   /** read: the current version; 404 when it never existed, 410 when deleted. */
@@ -111,31 +161,48 @@ export class Repository {
    * `ifMatch`, the current version must be that one (412 otherwise). Content identical to the current
    * version apart from meta.versionId/lastUpdated makes no new version.
    */
-  async update<T extends Resource>(resource: T, options: { ifMatch?: string } = {}): Promise<UpdateResult & { resource: T }> {
-    const type = resource.resourceType;
-    const id = resource.id as string;
-    this.check(resource);
+  async update<T extends Resource>(resource: T, options: { ifMatch?: string; content?: HeldContent } = {}): Promise<UpdateResult & { resource: T }> {
+    try {
+      this.check(resource);
+    } catch (err) {
+      options.content?.release();
+      throw err;
+    }
+    const prepared = await this.prepare(resource, options.content);
+    try {
+      return await this.replace(prepared, options.ifMatch);
+    } finally {
+      prepared.release();
+    }
+  }
+
+  private async replace<T extends Resource>(prepared: PreparedWrite, ifMatch: string | undefined): Promise<UpdateResult & { resource: T }> {
+    const type = prepared.resource.resourceType;
+    const id = prepared.resource.id as string;
     return this.write(async (db) => {
+      const resource = await this.settle(db, prepared);
       const current = await db.collection<CurrentDoc>(currentCollection(type)).findOne({ _id: id });
-      if (options.ifMatch !== undefined && (!current || String(current.versionId) !== options.ifMatch || current.deleted)) {
+      if (ifMatch !== undefined && (!current || String(current.versionId) !== ifMatch || current.deleted)) {
         const actual = current ? (current.deleted ? `deleted at version ${current.versionId}` : `at version ${current.versionId}`) : 'not present';
-        throw preconditionFailed(`If-Match names version ${options.ifMatch} of ${type}/${id}, but the resource is ${actual}`);
+        throw preconditionFailed(`If-Match names version ${ifMatch} of ${type}/${id}, but the resource is ${actual}`);
       }
       if (current && !current.deleted && current.resource) {
         if (!this.deps.access.canWrite(current.resource)) throw forbidden(type, id);
-        if (sameContent(current.resource, resource)) return { resource: this.visible(current.resource) as T, created: false };
+        if (sameContent(current.resource, resource) && current.blob?.sha256 === prepared.blob?.sha256) return { resource: this.visible(current.resource) as T, created: false };
       }
       const versionId = current ? current.versionId + 1 : 1;
       const stored = this.stamp(resource, versionId);
       const collection = db.collection<CurrentDoc>(currentCollection(type));
+      const live = current && !current.deleted ? current.blob : undefined;
+      await moveBlobRef(db, live, prepared.blob, this.now());
       if (current) {
-        const { matchedCount } = await collection.replaceOne({ _id: id, versionId: current.versionId }, this.currentDoc(stored, versionId));
+        const { matchedCount } = await collection.replaceOne({ _id: id, versionId: current.versionId }, this.currentDoc(stored, versionId, prepared.blob));
         if (matchedCount === 0) throw conflict(`${type}/${id} was changed by another request at the same moment; retry`);
         await this.endPreviousVersion(db, type, id, current.versionId, stored);
       } else {
-        await collection.insertOne(this.currentDoc(stored, versionId));
+        await collection.insertOne(this.currentDoc(stored, versionId, prepared.blob));
       }
-      await this.appendHistory(db, type, id, versionId, stored, 'PUT');
+      await this.appendHistory(db, type, id, versionId, stored, 'PUT', undefined, prepared.blob);
       return { resource: stored as T, created: !current || current.deleted };
     });
   }
@@ -154,6 +221,7 @@ export class Repository {
       if (matchedCount === 0) throw conflict(`${type}/${id} was changed by another request at the same moment; retry`);
       await this.endPreviousVersion(db, type, id, current.versionId, null, now);
       await this.appendHistory(db, type, id, versionId, null, 'DELETE', now);
+      await moveBlobRef(db, current.blob, undefined, now);
       return { versionId: String(versionId), lastUpdated: doc.lastUpdated };
     });
   }
@@ -175,6 +243,36 @@ export class Repository {
     const page = await searchPage(this.db, query, { baseUrl, count, access, allTypes });
     const included = query.include.length || query.revinclude.length ? await readIncludes(this.db, page.matches, query.include, query.revinclude, { baseUrl, access }) : [];
     return { ...page, included };
+  }
+
+  /** Stores the content a write carries before its transaction (binary/write.ts). */
+  private async prepare(resource: Resource, content: HeldContent | undefined): Promise<PreparedWrite> {
+    try {
+      return await prepareWrite(resource, this.deps.binary, content);
+    } catch (err) {
+      content?.release();
+      throw err;
+    }
+  }
+
+  /** Inside the write: creates the Binaries of extracted attachment data and checks linked attachments. */
+  private async settle(db: Collections, prepared: PreparedWrite): Promise<Resource> {
+    for (const p of prepared.pending) await this.insertNew(db, { resourceType: 'Binary', id: p.id, contentType: p.contentType }, blobRef(p.content));
+    if (!this.deps.binary) return prepared.resource;
+    return verifyLinkedAttachments(prepared.resource, this.deps.baseUrl, async (id) => {
+      const doc = await db.collection<CurrentDoc>(currentCollection('Binary')).findOne({ _id: id });
+      if (!doc || doc.deleted) return null;
+      return doc.blob ?? { size: 0, sha1: EMPTY_SHA1 };
+    });
+  }
+
+  /** Inserts version 1 of a new resource (and its history entry, and its content reference). */
+  private async insertNew(db: Collections, resource: Resource, blob: BlobRef | undefined): Promise<Resource> {
+    const stored = this.stamp(resource, 1);
+    await db.collection<CurrentDoc>(currentCollection(stored.resourceType)).insertOne(this.currentDoc(stored, 1, blob));
+    await this.appendHistory(db, stored.resourceType, stored.id as string, 1, stored, 'POST', undefined, blob);
+    await moveBlobRef(db, undefined, blob, this.now());
+    return stored;
   }
 
   private async write<R>(work: (db: Collections) => Promise<R>): Promise<R> {
@@ -206,15 +304,18 @@ export class Repository {
     return { ...resource, meta };
   }
 
-  private currentDoc(resource: Resource, versionId: number): CurrentDoc {
+  private currentDoc(resource: Resource, versionId: number, blob?: BlobRef): CurrentDoc {
     const lastUpdated = resource.meta?.lastUpdated as string;
     const { sp, sort } = indexResource(resource, { baseUrl: this.deps.baseUrl });
-    return { _id: resource.id as string, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource, sp, sort };
+    const doc: CurrentDoc = { _id: resource.id as string, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), deleted: false, resource, sp, sort };
+    if (blob) doc.blob = blob;
+    return doc;
   }
 
-  private async appendHistory(db: Collections, type: string, id: string, versionId: number, resource: Resource | null, method: HistoryMethod, at?: Date) {
+  private async appendHistory(db: Collections, type: string, id: string, versionId: number, resource: Resource | null, method: HistoryMethod, at?: Date, blob?: BlobRef) {
     const lastUpdated = resource?.meta?.lastUpdated ?? (at ?? this.now()).toISOString();
     const doc: HistoryDoc = { _id: historyKey(id, versionId), type, id, versionId, lastUpdated, lastUpdatedMs: Date.parse(lastUpdated), endedMs: null, method, resource };
+    if (blob) doc.blob = blob;
     await db.collection<HistoryDoc>(historyCollection(type)).insertOne(doc);
   }
 
@@ -239,6 +340,9 @@ export class Repository {
     return this.deps.now ? this.deps.now() : new Date();
   }
 }
+
+/** SHA-1 (base64) of no bytes: the hash of a Binary without content. */
+const EMPTY_SHA1 = '2jmj7l5rSw0yVb/vlWAYkK/YBwk=';
 
 function forbidden(type: string, id: string): OperationOutcomeError {
   return fail('not-found', 'forbidden', `${type}/${id} may not be changed by this caller`);

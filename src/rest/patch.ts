@@ -9,7 +9,7 @@ import type { FhirRequest, FhirResult, Handler } from './types';
 import type { Repository } from '../repository/repository';
 import { assertKnownType } from './resource-type';
 import { assertValidId, parseVersionTag } from '../fhir/ids';
-import { preconditionFailed } from '../fhir/outcome';
+import { fail, preconditionFailed } from '../fhir/outcome';
 import { applyPatch } from '../patch/index';
 import { versionOf } from './version';
 
@@ -32,6 +32,7 @@ export interface Patched {
 /** Applies the request's patch to `current` and stores the result as an update (inside the caller's transaction). */
 export async function patchVersion(tx: Repository, current: Resource, req: FhirRequest, ifMatch: string | undefined): Promise<Patched> {
   const { resourceType: type, id } = current;
+  if (type === 'Binary') throw fail('invalid', 'not-supported', 'PATCH cannot change a Binary: send its new content with PUT (raw, or a JSON Binary with base64 data)');
   const versionId = current.meta?.versionId;
   if (ifMatch !== undefined && ifMatch !== versionId) {
     throw preconditionFailed(`If-Match names version ${ifMatch} of ${type}/${id}, but the current version is ${versionId}`);

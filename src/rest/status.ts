@@ -31,6 +31,8 @@ export const RESULT_STATUS: Record<ResultKind, number> = {
   ok: 200,
   created: 201,
   'not-modified': 304,
+  'partial-content': 206,
+  'range-not-satisfiable': 416,
 };
 
 /** What a result says besides its body: status, and for a resource version its ETag, Location and time. */

@@ -2,7 +2,9 @@
  * The transport-neutral request and result of one FHIR interaction. http/ builds a FhirRequest from
  * an Express request and turns a FhirResult into exactly one HTTP response.
  */
+import type { Readable } from 'node:stream';
 import type { Resource } from '@medplum/fhirtypes';
+import type { ByteRange } from '../storage/blobs';
 import type { Config } from '../config';
 import type { Repository } from '../repository/repository';
 import type { AccessPolicy } from '../repository/access';
@@ -37,6 +39,8 @@ export interface FhirRequest {
   contentType?: string;
   /** Parameters of an application/x-www-form-urlencoded body (POST _search). */
   form?: Record<string, string[]>;
+  /** A raw Binary upload (R4 http.html#binary): the body as a stream, never read whole. */
+  upload?: Upload;
   headers: {
     ifMatch?: string;
     ifNoneMatch?: string;
@@ -44,10 +48,34 @@ export interface FhirRequest {
     prefer?: string;
     /** Conditional create (R4 http.html#ccreate): search parameters that must match nothing. */
     ifNoneExist?: string;
+    /** Accept, Range and If-Range: a Binary read answers raw content or the resource, whole or a range. */
+    accept?: string;
+    range?: string;
+    ifRange?: string;
   };
 }
 
-export type ResultKind = 'ok' | 'created' | 'not-modified';
+/** A request body streamed as it arrives. */
+export interface Upload {
+  content: Readable;
+  /** The Content-Type as sent, parameters kept (it becomes Binary.contentType). */
+  contentType: string;
+  /** The declared Content-Length (absent for a chunked body). */
+  length?: number;
+}
+
+/** Raw content to send instead of a resource: a Binary read as its own media type. */
+export interface ContentAnswer {
+  contentType: string;
+  /** Size of the whole content. */
+  size: number;
+  /** The part sent (206), when a Range asked for one. */
+  range?: ByteRange;
+  /** Opens the bytes to send (the whole content, or `range`). */
+  open(): Promise<Readable>;
+}
+
+export type ResultKind = 'ok' | 'created' | 'not-modified' | 'partial-content' | 'range-not-satisfiable';
 
 export interface FhirResult {
   kind: ResultKind;
@@ -58,6 +86,10 @@ export interface FhirResult {
   location?: boolean;
   /** What `Prefer: return=OperationOutcome` says instead of the default "created/updated Type/id version n". */
   message?: string;
+  /** Raw content instead of `body` (kinds ok and partial-content). */
+  content?: ContentAnswer;
+  /** The size of content whose requested range cannot be served (kind range-not-satisfiable), sent in Content-Range. */
+  unsatisfiedSize?: number;
 }
 
 export type Handler = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResult>;

@@ -7,12 +7,14 @@ import { assertKnownType, requireResourceBody } from './resource-type';
 import { assertValidId, parseVersionTag } from '../fhir/ids';
 import { invalid } from '../fhir/outcome';
 import { versionOf } from './version';
+import { updateFromUpload } from './binary/upload';
 
 export const update: Handler = async (ctx, req) => {
   const type = req.type as string;
   const id = req.id as string;
   assertKnownType(type);
   assertValidId(id, `${type}.id`);
+  if (req.upload && type === 'Binary') return updateFromUpload(ctx, req, req.upload);
   const resource = requireResourceBody(req.body, type);
   if (resource.id === undefined) throw invalid(`the body has no id; it must be "${id}" as in the URL`, `${type}.id`);
   if (resource.id !== id) throw invalid(`the body's id "${resource.id}" differs from the id "${id}" in the URL`, `${type}.id`);

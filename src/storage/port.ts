@@ -66,6 +66,8 @@ export interface Collections {
   listCollections(): Promise<string[]>;
 }
 
+import type { BlobStore } from './blobs';
+
 /** An opened store. */
 export interface Store extends Collections {
   /** Which engine serves this store, for logs and the CapabilityStatement only. */
@@ -81,5 +83,12 @@ export interface Store extends Collections {
    * thrown by `work` discards them). Reads inside `work` see its own earlier writes.
    */
   transaction<R>(work: (tx: Collections) => Promise<R>): Promise<R>;
+  /** Large binary content beside the collections, streamed in and out (storage/blobs.ts). */
+  readonly blobs: BlobStore;
+  /**
+   * Registers how to stop background work on this store (such as the blob sweep); close() awaits
+   * every registered stop before it closes anything.
+   */
+  onClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
 }

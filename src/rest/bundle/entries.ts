@@ -65,6 +65,8 @@ export function prepareEntry(entry: unknown, index: number, context: { baseUrl: 
     ifModifiedSince: optionalString(request.ifModifiedSince, index, 'ifModifiedSince'),
     ifNoneExist: optionalString(request.ifNoneExist, index, 'ifNoneExist'),
     prefer: context.prefer,
+    // An entry's answer is always a resource: a Binary read in a Bundle is the Binary resource.
+    accept: 'application/fhir+json',
   };
   const prepared: FhirRequest = { method: entryMethod, type: params.type, id: params.id, versionId: params.versionId, query, headers, ...bodyOf(entry as BundleEntry, entryMethod, index) };
   return { index, fullUrl, method: entryMethod, url, interaction, request: prepared };

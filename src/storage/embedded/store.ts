@@ -23,6 +23,7 @@ import { writeSnapshot } from './snapshot';
 import { encodeOps, State, type FrozenCollection } from './state';
 import { TransactionView } from './transaction';
 import { WriteTx } from './tx';
+import { openFileBlobStore, type FileBlobStore } from './blobs';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -48,7 +49,8 @@ export async function openEmbeddedStore(options: EmbeddedOptions): Promise<Embed
     const { gen, replayed } = await recover(dir, state, log);
     const journal = await Journal.open(journalPath(dir, gen));
     if (replayed > 0) log(`embedded store ${dir}: replayed ${replayed} journal records in ${Date.now() - started} ms`);
-    const store = new EmbeddedStore(dir, state, journal, gen, lock, { compactBytes: options.journalCompactBytes, transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000 }, log);
+    const blobs = await openFileBlobStore(dir);
+    const store = new EmbeddedStore(dir, state, journal, gen, lock, { compactBytes: options.journalCompactBytes, transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000 }, log, blobs);
     store.maybeCompact();
     return store;
   } catch (err) {
@@ -67,6 +69,7 @@ export class EmbeddedStore implements Store {
   private closing: Promise<void> | null = null;
   private closed = false;
   private compaction: Promise<void> | null = null;
+  private readonly stops: (() => Promise<void>)[] = [];
 
   constructor(
     readonly dir: string,
@@ -76,6 +79,8 @@ export class EmbeddedStore implements Store {
     private readonly lock: DirLock,
     private readonly limits: { compactBytes: number; transactionTimeoutMs: number },
     private readonly log: (msg: string) => void,
+    /** Content files in `<dir>/blobs` (embedded/blobs.ts). */
+    readonly blobs: FileBlobStore,
   ) {
     this.outside = {
       canCreateIndex: true,
@@ -143,6 +148,10 @@ export class EmbeddedStore implements Store {
   close(): Promise<void> {
     if (!this.closing) this.closing = this.shutdown();
     return this.closing;
+  }
+
+  onClose(stop: () => Promise<void>): void {
+    this.stops.push(stop);
   }
 
   /** Journal figures, for tests, benchmarks and diagnostics. */
@@ -237,6 +246,7 @@ export class EmbeddedStore implements Store {
   }
 
   private async shutdown(): Promise<void> {
+    await Promise.all(this.stops.map((stop) => stop()));
     await this.compacted();
     const release = await this.mutex.lock();
     try {

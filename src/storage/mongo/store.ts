@@ -8,6 +8,8 @@ import { StoreUnavailableError, TransactionAbortedError } from '../errors';
 import { DuplicateKeyError, type Collection, type Collections, type Doc, type Filter, type FindOptions, type IndexOptions, type Sort, type Store } from '../port';
 import { checkCollectionName, checkDepth, checkSize } from '../limits';
 import { parseMongoUri, redact } from './uri';
+import { openGridFsBlobStore } from './blobs';
+import type { BlobStore } from '../blobs';
 
 export interface MongoOptions {
   uri: string;
@@ -41,6 +43,9 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
 class MongoStore implements Store {
   readonly engine = 'mongodb' as const;
   private readonly outside: View;
+  /** GridFS bucket `blobs` (mongo/blobs.ts). */
+  readonly blobs: BlobStore;
+  private readonly stops: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly client: MongoClient,
@@ -48,6 +53,7 @@ class MongoStore implements Store {
     readonly transactional: boolean,
   ) {
     this.outside = new View(db, undefined, false);
+    this.blobs = openGridFsBlobStore(db);
   }
 
   collection<T extends Doc = Doc>(name: string): Collection<T> {
@@ -72,7 +78,12 @@ class MongoStore implements Store {
     }
   }
 
-  close(): Promise<void> {
+  onClose(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.stops.splice(0).map((stop) => stop()));
     return this.client.close();
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * The MongoDB engine's blob store: GridFS (the driver's GridFSBucket), bucket `blobs`, one file per
+ * content whose filename is its SHA-256 (hex). An upload is written under a temporary filename and
+ * renamed to its SHA-256 once complete, so a file named by a hash always holds all of its bytes; when
+ * that content is already stored, the new copy is deleted instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GridFSBucket, type Db } from 'mongodb';
+import { SHA256_HEX, type BlobStat, type BlobStore, type ByteRange, type PutOptions, type PutResult } from '../blobs';
+import { DigestStream } from '../blob-digest';
+
+export const BUCKET = 'blobs';
+const TEMP_PREFIX = 'upload-';
+
+/** The blob store on `db`'s GridFS bucket `blobs` (writes acknowledged by a majority). */
+export function openGridFsBlobStore(db: Db): GridFsBlobStore {
+  return new GridFsBlobStore(new GridFSBucket(db, { bucketName: BUCKET, writeConcern: { w: 'majority' } }));
+}
+
+export class GridFsBlobStore implements BlobStore {
+  constructor(private readonly bucket: GridFSBucket) {}
+
+  async put(content: Readable, options: PutOptions): Promise<PutResult> {
+    const digest = new DigestStream(options.maxBytes);
+    const upload = this.bucket.openUploadStream(`${TEMP_PREFIX}${randomUUID()}`);
+    try {
+      await pipeline(content, digest, upload);
+    } catch (err) {
+      // abort() deletes the chunks written so far; after a failure it may already be done.
+      await upload.abort().catch(() => undefined);
+      await this.bucket.delete(upload.id).catch(() => undefined);
+      throw err;
+    }
+    const info = digest.info();
+    if (await this.findOne(info.sha256)) {
+      await this.bucket.delete(upload.id);
+      return { ...info, created: false };
+    }
+    await this.bucket.rename(upload.id, info.sha256);
+    return { ...info, created: true };
+  }
+
+  async get(sha256: string, range?: ByteRange): Promise<Readable | null> {
+    const file = await this.findOne(sha256);
+    if (!file) return null;
+    // GridFS `end` is exclusive; a ByteRange's end is inclusive.
+    return this.bucket.openDownloadStream(file._id, range ? { start: range.start, end: range.end + 1 } : {});
+  }
+
+  async stat(sha256: string): Promise<BlobStat | null> {
+    const file = await this.findOne(sha256);
+    return file ? { sha256, size: file.length } : null;
+  }
+
+  async remove(sha256: string): Promise<void> {
+    if (!SHA256_HEX.test(sha256)) return;
+    // Two identical uploads finishing together may both have been renamed: remove every copy.
+    for (const file of await this.bucket.find({ filename: sha256 }).toArray()) await this.bucket.delete(file._id);
+  }
+
+  async list(): Promise<string[]> {
+    const names = await this.bucket.find({}, { projection: { filename: 1 } }).toArray();
+    return [...new Set(names.map((f) => f.filename).filter((n) => SHA256_HEX.test(n)))].sort();
+  }
+
+  private async findOne(sha256: string) {
+    if (!SHA256_HEX.test(sha256)) return null;
+    return (await this.bucket.find({ filename: sha256 }, { sort: { uploadDate: 1 }, limit: 1 }).toArray())[0] ?? null;
+  }
+}
