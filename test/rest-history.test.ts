@@ -32,6 +32,14 @@ describe('history at instance, type and system level', () => {
     return keys;
   };
 
+  it('answers searches and histories that find nothing with total 0 and no entry array (R4 JSON has no empty arrays)', async () => {
+    for (const url of ['/fhir/Patient?identifier=urn:nobody|none', '/fhir/Patient?identifier=urn:nobody|none&_summary=count', '/fhir/Patient/nobody-here/_history']) {
+      const res = await t.request.get(url);
+      expect({ url, status: res.status, total: res.body.total }).toEqual({ url, status: 200, total: 0 });
+      expect(res.body).not.toHaveProperty('entry');
+    }
+  });
+
   it('lists every version of one resource newest first, with request and response per entry', async () => {
     const p = await post('Patient', { gender: 'male' });
     await t.request.put(`/fhir/Patient/${p.id}`).set('Content-Type', FHIR).send({ ...p, gender: 'female' });

@@ -31,7 +31,8 @@ export const history: Handler = async (ctx, req) => {
     type: 'history',
     total: page.total,
     link,
-    entry: page.entries.map((doc) => historyEntry(ctx.baseUrl, doc)),
+    // R4 JSON: an array is never empty.
+    ...(page.entries.length ? { entry: page.entries.map((doc) => historyEntry(ctx.baseUrl, doc)) } : {}),
   };
   return { kind: 'ok', body: bundle };
 };

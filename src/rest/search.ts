@@ -38,7 +38,8 @@ export const search: Handler = async (ctx, req) => {
     const text = `ignored search parameter${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')}: unknown, unsupported or empty here (send Prefer: handling=strict to have them rejected)`;
     entry.push({ resource: outcome([issue('warning', 'not-supported', text, ignored)]), search: { mode: 'outcome' } });
   }
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', ...(page.total !== undefined ? { total: page.total } : {}), link, entry };
+  // R4 JSON: an array is never empty, so a search without matches has no `entry` at all.
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', ...(page.total !== undefined ? { total: page.total } : {}), link, ...(entry.length ? { entry } : {}) };
   return { kind: 'ok', body: bundle };
 };
 
