@@ -10,6 +10,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SHA256_HEX, type BlobStat, type BlobStore, type ByteRange, type PutOptions, type PutResult } from '../blobs';
 import { DigestStream } from '../blob-digest';
+import { startHashingWorker } from '../digest-worker';
 import { fsyncDir } from './files';
 
 /** Opens (creating if needed) the blob directories under `dataDir` and empties the temporary one. */
@@ -21,6 +22,7 @@ export async function openFileBlobStore(dataDir: string): Promise<FileBlobStore>
   for (const name of await fsp.readdir(tmp)) await fsp.rm(path.join(tmp, name), { force: true });
   await fsyncDir(dataDir);
   await fsyncDir(root);
+  startHashingWorker();
   return new FileBlobStore(root, tmp);
 }
 
@@ -40,7 +42,7 @@ export class FileBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
-      const info = digest.info();
+      const info = await digest.info();
       const file = this.pathOf(info.sha256);
       if (await exists(file)) {
         await fsp.rm(temp, { force: true });

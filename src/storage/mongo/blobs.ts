@@ -10,12 +10,14 @@ import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, type Db } from 'mongodb';
 import { SHA256_HEX, type BlobStat, type BlobStore, type ByteRange, type PutOptions, type PutResult } from '../blobs';
 import { DigestStream } from '../blob-digest';
+import { startHashingWorker } from '../digest-worker';
 
 export const BUCKET = 'blobs';
 const TEMP_PREFIX = 'upload-';
 
 /** The blob store on `db`'s GridFS bucket `blobs` (writes acknowledged by a majority). */
 export function openGridFsBlobStore(db: Db): GridFsBlobStore {
+  startHashingWorker();
   return new GridFsBlobStore(new GridFSBucket(db, { bucketName: BUCKET, writeConcern: { w: 'majority' } }));
 }
 
@@ -25,15 +27,16 @@ export class GridFsBlobStore implements BlobStore {
   async put(content: Readable, options: PutOptions): Promise<PutResult> {
     const digest = new DigestStream(options.maxBytes);
     const upload = this.bucket.openUploadStream(`${TEMP_PREFIX}${randomUUID()}`);
+    let info: Awaited<ReturnType<DigestStream['info']>>;
     try {
       await pipeline(content, digest, upload);
+      info = await digest.info();
     } catch (err) {
       // abort() deletes the chunks written so far; after a failure it may already be done.
       await upload.abort().catch(() => undefined);
       await this.bucket.delete(upload.id).catch(() => undefined);
       throw err;
     }
-    const info = digest.info();
     if (await this.findOne(info.sha256)) {
       await this.bucket.delete(upload.id);
       return { ...info, created: false };
