@@ -82,8 +82,9 @@ export class TransactionPlan {
       if (entry.method === 'GET' || entry.method === 'HEAD') entry.request.query = this.targets.inQuery(entry.request.query);
       if (entry.request.body === undefined) continue;
       const body = rewriteReferences(entry.request.body, (reference) => this.targets.resolve(reference, entry.fullUrl));
-      await this.resolveConditionalReferences(entry, body, resolved);
-      entry.request.body = rewriteReferences(body, (reference) => resolved.get(reference));
+      const conditional = await this.resolveConditionalReferences(entry, body, resolved);
+      // A second copy only for the bodies that hold conditional references (large imports rarely do).
+      entry.request.body = conditional ? rewriteReferences(body, (reference) => resolved.get(reference)) : body;
     }
     return others;
   }
@@ -161,8 +162,10 @@ export class TransactionPlan {
   /**
    * Finds the one resource each conditional reference (`Patient?identifier=…`) in `body` matches, into
    * `resolved`; a `urn:uuid:` or `urn:oid:` reference left over names no entry and is refused (400).
+   * Returns whether `body` holds any conditional reference.
    */
-  private async resolveConditionalReferences(entry: PlannedEntry, body: unknown, resolved: Map<string, string>): Promise<void> {
+  private async resolveConditionalReferences(entry: PlannedEntry, body: unknown, resolved: Map<string, string>): Promise<boolean> {
+    let found = false;
     for (const { value, path } of findReferences(body)) {
       // A JSON Patch sits base64-encoded in the Binary's data: point there.
       const element = Array.isArray(body) ? 'resource.data' : `resource.${path}`;
@@ -170,7 +173,9 @@ export class TransactionPlan {
         throw atEntry(invalid(`the reference ${value} is not the fullUrl of any entry of this transaction, so it can never be resolved`), entry, element);
       }
       const m = /^([A-Za-z]+)\?(.*)$/.exec(value);
-      if (!m || resolved.has(value) || !isResourceType(m[1])) continue;
+      if (!m || !isResourceType(m[1])) continue;
+      found = true;
+      if (resolved.has(value)) continue;
       const [, type, query] = m;
       const criteria = withEntry(entry, element, () => criteriaFromQuery(type, queryParams(query), `conditional reference ${value}`));
       const planned = this.creates.get(`${type}?${criteria.canonical}`)?.plannedId;
@@ -184,6 +189,7 @@ export class TransactionPlan {
       if (total > 1) throw atEntry(preconditionFailed(`the conditional reference ${value} matches ${total} ${type} resources; it must match exactly one`), entry, element);
       resolved.set(value, `${type}/${page.matches[0].id}`);
     }
+    return found;
   }
 }
 
