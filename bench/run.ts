@@ -8,8 +8,8 @@
  * Settings: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
  * BENCH_PATIENTS (1000), BENCH_RELAY_ENTRY (src/main.ts, run with `node --import tsx`).
  */
+import { loadAvg, machineInfo, type MachineInfo } from './lib/machine';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { ROOT, withServers, type Running } from './lib/servers';
 import { request, seed } from './lib/fhir-client';
@@ -22,22 +22,8 @@ import { readSettings, type Settings } from './lib/settings';
 const RESULTS = path.join(ROOT, 'bench', 'results', 'latest.json');
 const TARGETS = { read: 0.5, create: 0.25 } as const;
 
-const loadAvg = () => os.loadavg().map((n) => Math.round(n * 100) / 100);
 
-function machine() {
-  const cpus = os.cpus();
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cpuCount: cpus.length,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    loadAvgAtStart: loadAvg(),
-  };
-}
-
-async function bench(settings: Settings, info: ReturnType<typeof machine>, { rawUrl, relayUrl, relay, raw }: Running): Promise<void> {
+async function bench(settings: Settings, info: MachineInfo, { rawUrl, relayUrl, relay, raw }: Running): Promise<void> {
   console.log(`raw Express pid ${raw?.pid}; Relay pid ${relay.pid}: ${relay.readyLine}`);
 
   // Sanity checks: each endpoint answers as its case assumes, and Relay really validates on write.
@@ -109,7 +95,7 @@ async function bench(settings: Settings, info: ReturnType<typeof machine>, { raw
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
-  const info = machine();
+  const info = machineInfo();
   console.log(`Relay bench — ${info.date}`);
   console.log(`Node ${info.node}; ${info.cpuModel} × ${info.cpuCount}; ${info.platform}; ${info.memoryGiB} GiB`);
   console.log(

@@ -9,7 +9,7 @@
  * commit), except that validation is skipped to keep the load fast. The temp store is deleted at
  * the end, also on error or Ctrl-C. Settings: see readSearchSettings below and bench/README.md.
  */
-import { execFileSync } from 'node:child_process';
+import { machineInfo } from './lib/machine';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -249,31 +249,12 @@ async function profileCase(c: SearchCase, pool: Pool, size: number, once: (type:
 
 // ---------------------------------------------------------------------------------------------
 
-/** The checked-out commit, with "+dirty" when src/ has uncommitted changes (the figures depend on them). */
-function gitDescribe(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main(): Promise<void> {
   const settings = readSearchSettings(process.env);
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
-  const cpus = os.cpus();
-  const machine = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cpuCount: cpus.length,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    loadAvgAtStart: os.loadavg().map((n) => round(n, 2)),
-    commit: gitDescribe(),
-  };
+  const machine = machineInfo();
   console.log(`Relay search bench at ${machine.commit}: ${machine.node}, ${machine.cpuModel} × ${machine.cpuCount}, load average ${machine.loadAvgAtStart.join(' ')}`);
   console.log(`sizes ${settings.sizes.map(sizeLabel).join(' → ')}, ${settings.runs} runs per query (+${settings.warmup} warm-up), ${settings.concurrency} writes in flight, Medplum at ${sizeLabel(settings.medplumAt)}`);
   if (machine.loadAvgAtStart[0] > machine.cpuCount * 0.5) console.log(`WARNING: the machine is busy (load average ${machine.loadAvgAtStart[0]}); latencies will be noisy`);

@@ -13,8 +13,8 @@
  * Prints tables, writes bench/results/transaction-latest.json. Exits non-zero only when something broke
  * (a server did not start, a request failed, a check failed), never for a missed target.
  */
+import { loadAvg, machineInfo } from './lib/machine';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
 import { generatePatientBundle } from '../test/helpers/patient-bundle';
@@ -66,7 +66,6 @@ function readTxSettings(env: NodeJS.ProcessEnv): TxSettings {
   };
 }
 
-const loadAvg = () => os.loadavg().map((n) => round(n, 2));
 /** How long the memory case keeps sampling after the response. */
 const AFTER_MS = 3000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -285,16 +284,7 @@ function printMemory(m: MemoryFigures, settings: TxSettings): void {
 
 async function main(): Promise<void> {
   const settings = readTxSettings(process.env);
-  const cpus = os.cpus();
-  const info = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cpuCount: cpus.length,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
-    loadAvgAtStart: loadAvg(),
-  };
+  const info = machineInfo();
   console.log(`Relay transaction bench — ${info.date}`);
   console.log(`Node ${info.node}; ${info.cpuModel} × ${info.cpuCount}; ${info.platform}; ${info.memoryGiB} GiB`);
   console.log(
