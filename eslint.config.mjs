@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'scratch/', 'profiles/', 'examples/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'scratch/', 'examples/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +15,7 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['src/main.ts', 'test/**', 'bench/**', 'scripts/**', '**/*.test.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['src/main.ts', 'test/**', 'bench/**', 'scripts/**', 'profiles/**', '**/*.test.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['src/**'],
     ignores: ['src/http/**', 'src/main.ts'],

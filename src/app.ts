@@ -2,7 +2,9 @@
  * Composition root: wires config, store, validation and the HTTP edge into an application.
  * No I/O happens at import; main.ts (or a test) opens the store and passes it in.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { Config } from './config';
+import type { ValidationEnv } from './validation/validator';
 import type { Store } from './storage/port';
 import { Repository } from './repository/repository';
 import { operatorAccess } from './repository/access';
@@ -10,7 +12,9 @@ import { loadR4Definitions, resourceTypes } from './validation/definitions';
 import { ensureSearchIndexes } from './search/indexes';
 import { reindexIfStale } from './search/reindex';
 import { pruneGuards } from './repository/guard';
-import { validateBase } from './validation/validate';
+import { validateResource } from './validation/validator';
+import { implementationGuide } from './conformance/package';
+import { installImplementationGuide } from './conformance/install';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
 import { startBlobSweep } from './binary/sweep';
@@ -30,6 +34,7 @@ export async function prepareStore(store: Store, options: { baseUrl: string; log
   await ensureSearchIndexes(store, resourceTypes());
   await reindexIfStale(store, options);
   await pruneGuards(store, new Date());
+  await installImplementationGuide(store, options.baseUrl);
 }
 
 /**
@@ -38,6 +43,8 @@ export async function prepareStore(store: Store, options: { baseUrl: string; log
  */
 export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp {
   loadR4Definitions();
+  const guide = implementationGuide();
+  const validate = (resource: Resource, env: ValidationEnv, profiles?: readonly string[]) => validateResource(resource, env, { strictProfiles: config.strictProfiles, profiles });
   const binary = { blobs: store.blobs, maxUploadBytes: config.maxUploadBytes, attachmentInlineMaxBytes: config.attachmentInlineMaxBytes };
   startBlobSweep(store, { intervalMs: config.blobSweepMs, retentionMs: config.blobRetentionMs, log });
   return createHttpApp({
@@ -46,7 +53,7 @@ export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp 
     log,
     contextFor: (requestId) => {
       const access = operatorAccess;
-      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate: validateBase, access, baseUrl: config.baseUrl, binary }, store), config };
+      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary }, store), config };
     },
   });
 }

@@ -17,6 +17,7 @@ export interface Config {
   pageSizeMax: number;
   journalCompactBytes: number;
   conditionalDeleteMultiple: boolean;
+  strictProfiles: boolean;
   bundleMaxEntries: number;
   maxUploadBytes: number;
   binaryInlineMaxBytes: number;
@@ -151,6 +152,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     env: 'RELAY_CONDITIONAL_DELETE_MULTIPLE',
     default: 'false',
     doc: 'Conditional delete (DELETE [type]?criteria) may delete every match, up to 100, in one transaction. false: more than one match gets 412.',
+    parse: boolean,
+  },
+  {
+    key: 'strictProfiles',
+    env: 'RELAY_STRICT_PROFILES',
+    default: 'false',
+    doc: 'A profile in meta.profile that the server does not know rejects the write (error). false: it is reported as a warning and the resource is checked against base R4 and the profiles it knows.',
     parse: boolean,
   },
   {

@@ -188,6 +188,27 @@ describe('Attachment integrity for Binary-linked content', () => {
       expect(await countOf(t.origin, 'Binary')).toBe(binaries);
     });
 
+    it('refuses a size or hash stated beside inline data that the data does not have (422), small or large', async () => {
+      const small = seededBytes(70_006, 100);
+      await expectRefused('DocumentReference', documentReference([{ contentType: 'application/octet-stream', data: small.toString('base64'), size: 99 }]), 'DocumentReference.content[0].attachment.size');
+      await expectRefused('DocumentReference', documentReference([{ contentType: 'application/octet-stream', data: small.toString('base64'), hash: sha1Base64(seededBytes(1, 100)) }]), 'DocumentReference.content[0].attachment.hash');
+      const large = Buffer.concat([magicSamples().find((s) => s.name === 'JPEG')!.bytes, seededBytes(70_007, 3000)]);
+      const binaries = await countOf(t.origin, 'Binary');
+      await expectRefused('Media', media({ contentType: 'image/jpeg', data: large.toString('base64'), size: 12 }), 'Media.content.size');
+      expect(await countOf(t.origin, 'Binary')).toBe(binaries);
+      const stated = await post('DocumentReference', documentReference([{ contentType: 'application/octet-stream', data: small.toString('base64'), size: 100, hash: sha1Base64(small) }]));
+      expect(stated.status).toBe(201);
+    });
+
+    it('$validate reports what a create would refuse: a dangling Binary link, a wrong inline hash', async () => {
+      const dangling = await t.request.post('/fhir/Media/$validate').set('Content-Type', FHIR).send(media({ contentType: 'image/jpeg', url: 'Binary/no-such-binary' }));
+      expect(dangling.status).toBe(200);
+      expect((dangling.body as OperationOutcome).issue).toContainEqual(expect.objectContaining({ severity: 'error', code: 'not-found', expression: ['Media.content.url'] }));
+      const small = seededBytes(70_008, 50);
+      const wrongHash = await t.request.post('/fhir/Media/$validate').set('Content-Type', FHIR).send(media({ contentType: 'image/jpeg', data: small.toString('base64'), hash: sha1Base64(seededBytes(2, 50)) }));
+      expect((wrongHash.body as OperationOutcome).issue).toContainEqual(expect.objectContaining({ severity: 'error', expression: ['Media.content.hash'] }));
+    });
+
     it('moves large presentedForm data of a DiagnosticReport too', async () => {
       const bytes = Buffer.concat([Buffer.from('%PDF-1.5\n'), seededBytes(70_005, 2000)]);
       const res = await post('DiagnosticReport', diagnosticReport([{ contentType: 'application/pdf', data: bytes.toString('base64') }]));

@@ -7,7 +7,7 @@
  */
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { loadR4Examples } from './helpers/r4-examples';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { installedCount, startTestApp, type TestApp } from './helpers/test-app';
 import { entryLocation, entryStatus, localReference, mapReferences, outcomeExpressions, withoutServerFields } from './helpers/bundle-response';
 import { firstDifference } from './helpers/json-diff';
 
@@ -120,7 +120,7 @@ describe('the official R4 transaction and batch examples', () => {
     expect(outcomeExpressions(res.body).some((e) => /^Bundle\.entry\[(4|7|9)\]/.test(e))).toBe(true);
     expect(await count('Patient')).toBe(0);
     expect((await t.request.get('/fhir/Patient/123')).status).toBe(404);
-    expect((await t.request.get('/fhir/_history?_count=0')).body.total).toBe(0);
+    expect((await t.request.get('/fhir/_history?_count=0')).body.total).toBe(installedCount());
   });
 
   it('refuses xds as a whole (400 at entry 1) and stores none of its five entries', async () => {
@@ -140,7 +140,7 @@ describe('the official R4 transaction and batch examples', () => {
     // so this test does not require success; it requires that the 11 PUTs take effect together or not at all.
     const bundle = byId('ussg-fht');
     const res = await post(bundle);
-    const stored = (await count('Questionnaire')) + (await count('ValueSet'));
+    const stored = (await count('Questionnaire')) + (await count('ValueSet')) - installedCount('Questionnaire') - installedCount('ValueSet');
     if (res.status === 200) {
       expect(res.body.type).toBe('transaction-response');
       expect(stored).toBe(bundle.entry?.length);

@@ -56,21 +56,24 @@ describe('history at instance, type and system level', () => {
   });
 
   it('type history holds only that type; system history holds all types', async () => {
+    // Since now: the store already holds Relay's implementation guide, installed at start.
+    const since = encodeURIComponent(new Date().toISOString());
     await post('Patient', {});
     await post('Patient', {});
     await post('Observation', { status: 'final', code: { text: 'x' } });
     expect((await get('/fhir/Patient/_history')).total).toBe(2);
     expect((await get('/fhir/Observation/_history')).total).toBe(1);
-    const all = await get('/fhir/_history');
+    const all = await get(`/fhir/_history?_since=${since}`);
     expect(all.total).toBe(3);
     expect(new Set(all.entry?.map((e) => e.resource?.resourceType))).toEqual(new Set(['Patient', 'Observation']));
   });
 
   it('pages with _count through next links without skipping or repeating, even while others write', async () => {
+    const since = new Date().toISOString();
     for (let i = 0; i < 23; i++) await post(i % 2 ? 'Patient' : 'Observation', i % 2 ? {} : { status: 'final', code: { text: `o${i}` } });
-    const first = await get('/fhir/_history?_count=5');
+    const first = await get(`/fhir/_history?_count=5&_since=${encodeURIComponent(since)}`);
     expect(first.entry).toHaveLength(5);
-    expect(first.link?.find((l) => l.relation === 'first')?.url).toBe('http://relay.test/fhir/_history?_count=5');
+    expect(first.link?.find((l) => l.relation === 'first')?.url).toBe(`http://relay.test/fhir/_history?_since=${since}&_count=5`);
     const keys = (first.entry ?? []).map((e) => `${e.fullUrl}@${e.response?.etag}`);
     let next = first.link?.find((l) => l.relation === 'next')?.url;
     // New writes between pages must not shift later pages.

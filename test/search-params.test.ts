@@ -35,7 +35,11 @@ const TAG = { system: 'http://relay.test/fhir/tags', code: 'fixture' };
 const SOURCE = 'http://relay.test/source#contact-import';
 
 function example(file: string): Resource {
-  return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as Resource;
+  const resource = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as Resource;
+  // Its presentedForm states a hash that is not the base64 SHA-1 of its data (hex, of other bytes),
+  // which Relay refuses (422); the search tests need its dates, not that hash.
+  if (file === 'DiagnosticReport-example-pgx.json' && resource.resourceType === 'DiagnosticReport') for (const form of resource.presentedForm ?? []) delete form.hash;
+  return resource;
 }
 
 function exampleFiles(): string[] {

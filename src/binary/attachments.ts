@@ -4,10 +4,12 @@
  *
  * - Inline `data` larger than the inline limit is moved into a new Binary: the attachment keeps
  *   `url` Binary/[id], `size` and `hash` (SHA-1, base64) instead (extractInlineData, before the write).
+ * - A `size` or `hash` stated beside inline `data` must agree with the data (422 otherwise).
  * - An attachment whose `url` names a Binary of this server gets `size` and `hash` filled in when
  *   absent; when present they must agree with the content (422 otherwise), and the Binary must exist
  *   (verifyLinkedAttachments, inside the write's transaction).
  */
+import { createHash } from 'node:crypto';
 import type { Attachment, Resource } from '@medplum/fhirtypes';
 import { newId } from '../fhir/ids';
 import { fail } from '../fhir/outcome';
@@ -54,6 +56,7 @@ export interface ExtractOptions {
  */
 export async function extractInlineData(resource: Resource, options: ExtractOptions): Promise<{ resource: Resource; pending: PendingBinary[] }> {
   const large = (a: Attachment) => a.data !== undefined && decodedLength(a.data) > options.inlineMaxBytes;
+  for (const { attachment, path } of attachmentsOf(resource)) if (!large(attachment)) checkInlineData(attachment, path);
   if (!attachmentsOf(resource).some((l) => large(l.attachment))) return { resource, pending: [] };
   const copy = structuredClone(resource);
   const pending: PendingBinary[] = [];
@@ -64,6 +67,7 @@ export async function extractInlineData(resource: Resource, options: ExtractOpti
       const content = await storeData(options.blobs, attachment.data as string, { contentType, maxBytes: options.maxUploadBytes, expression: `${path}.contentType` });
       const id = newId();
       pending.push({ id, contentType, content });
+      assertStatedFacts(attachment, path, content, 'the inline data');
       delete attachment.data;
       attachment.url = `Binary/${id}`;
       attachment.size = content.size;
@@ -92,16 +96,27 @@ export async function verifyLinkedAttachments(resource: Resource, baseUrl: strin
     if (id === undefined) continue;
     const content = await lookup(id);
     if (!content) throw fail('unprocessable', 'not-found', `${path}.url names Binary/${id}, which does not exist on this server`, `${path}.url`);
-    if (attachment.size !== undefined && attachment.size !== content.size) {
-      throw fail('unprocessable', 'invalid', `${path}.size is ${attachment.size}, but the content of Binary/${id} is ${content.size} bytes`, `${path}.size`);
-    }
-    if (attachment.hash !== undefined && attachment.hash !== content.sha1) {
-      throw fail('unprocessable', 'invalid', `${path}.hash is ${attachment.hash}, but the SHA-1 (base64) of the content of Binary/${id} is ${content.sha1}`, `${path}.hash`);
-    }
+    assertStatedFacts(attachment, path, content, `the content of Binary/${id}`);
     attachment.size = content.size;
     attachment.hash = content.sha1;
   }
   return copy;
+}
+
+/** 422 when a small inline attachment states a size or hash that its `data` does not have. */
+export function checkInlineData(attachment: Attachment, path: string): void {
+  if (typeof attachment.data !== 'string' || (attachment.size === undefined && attachment.hash === undefined)) return;
+  const bytes = Buffer.from(attachment.data, 'base64');
+  assertStatedFacts(attachment, path, { size: bytes.length, sha1: createHash('sha1').update(bytes).digest('base64') }, 'the inline data');
+}
+
+function assertStatedFacts(attachment: Attachment, path: string, actual: { size: number; sha1: string }, what: string): void {
+  if (attachment.size !== undefined && attachment.size !== actual.size) {
+    throw fail('unprocessable', 'invalid', `${path}.size is ${attachment.size}, but ${what} is ${actual.size} bytes`, `${path}.size`);
+  }
+  if (attachment.hash !== undefined && attachment.hash !== actual.sha1) {
+    throw fail('unprocessable', 'invalid', `${path}.hash is ${attachment.hash}, but the SHA-1 (base64) of ${what} is ${actual.sha1}`, `${path}.hash`);
+  }
 }
 
 const ID = '[A-Za-z0-9\\-.]{1,64}';

@@ -7,6 +7,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 export type FailureKind =
   | 'invalid'
   | 'unprocessable'
+  | 'forbidden'
   | 'not-found'
   | 'gone'
   | 'method-not-allowed'

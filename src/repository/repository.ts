@@ -19,15 +19,27 @@ import { indexResource } from '../search/extract/index';
 import { isResourceType } from '../validation/definitions';
 import { claimGuard } from './guard';
 import { prepareWrite, blobRef, type BinaryDeps, type PreparedWrite } from '../binary/write';
-import { verifyLinkedAttachments } from '../binary/attachments';
+import { attachmentsOf, checkInlineData, verifyLinkedAttachments, type BinaryLookup } from '../binary/attachments';
 import { moveBlobRef, type BlobRef } from '../binary/refs';
 import { storeContent, type HeldContent } from '../binary/content';
 import type { ByteRange } from '../storage/blobs';
 import type { Readable } from 'node:stream';
+import type { ValidationEnv } from '../validation/validator';
+import { validationEnv } from './validation-env';
 
 export interface RepositoryDeps {
-  /** Validates new content; any issue with severity error or fatal rejects the write. */
-  validate: (resource: Resource) => Issue[];
+  /**
+   * Validates new content (and $validate's, with the profiles it names); any issue with severity
+   * error or fatal rejects a write. `env` looks up conformance and referenced resources through this repository.
+   */
+  validate: (resource: Resource, env: ValidationEnv, profiles?: readonly string[]) => Issue[] | Promise<Issue[]>;
+  /** `Type/id` of resources no client may change (Relay's implementation guide, installed at start). */
+  readOnly?: ReadonlySet<string>;
+  /**
+   * Resources a transaction is about to write, by `Type/id`: validation sees them before they are
+   * written (a Task validated before the consult ServiceRequest later in the same Bundle).
+   */
+  pending?: ReadonlyMap<string, Resource>;
   access: AccessPolicy;
   /** The server's base URL: absolute references on it are indexed for search as "Type/id". */
   baseUrl: string;
@@ -62,6 +74,11 @@ export class Repository {
     private readonly store?: Store,
   ) {}
 
+  /** This repository, with `pending` visible to validation (see RepositoryDeps.pending). */
+  withPending(pending: ReadonlyMap<string, Resource>): Repository {
+    return new Repository(this.db, { ...this.deps, pending }, this.store);
+  }
+
   /** Runs `work` against a repository whose writes commit together (all or nothing). */
   async transaction<R>(work: (repo: Repository) => Promise<R>): Promise<R> {
     if (!this.store) return work(this);
@@ -94,7 +111,7 @@ export class Repository {
   async create<T extends Resource>(resource: T, options: { id?: string; content?: HeldContent } = {}): Promise<T> {
     const id = options.id ?? newId();
     try {
-      this.check({ ...resource, id });
+      await this.check({ ...resource, id });
     } catch (err) {
       options.content?.release();
       throw err;
@@ -163,7 +180,7 @@ export class Repository {
    */
   async update<T extends Resource>(resource: T, options: { ifMatch?: string; content?: HeldContent } = {}): Promise<UpdateResult & { resource: T }> {
     try {
-      this.check(resource);
+      await this.check(resource);
     } catch (err) {
       options.content?.release();
       throw err;
@@ -209,6 +226,7 @@ export class Repository {
 
   /** delete: records a deletion version; deleting what is absent or already deleted changes nothing. */
   async delete(type: string, id: string): Promise<DeleteResult> {
+    this.assertWritable(type, id);
     return this.write(async (db) => {
       const collection = db.collection<CurrentDoc>(currentCollection(type));
       const current = await collection.findOne({ _id: id });
@@ -259,11 +277,20 @@ export class Repository {
   private async settle(db: Collections, prepared: PreparedWrite): Promise<Resource> {
     for (const p of prepared.pending) await this.insertNew(db, { resourceType: 'Binary', id: p.id, contentType: p.contentType }, blobRef(p.content));
     if (!this.deps.binary) return prepared.resource;
-    return verifyLinkedAttachments(prepared.resource, this.deps.baseUrl, async (id) => {
-      const doc = await db.collection<CurrentDoc>(currentCollection('Binary')).findOne({ _id: id });
-      if (!doc || doc.deleted) return null;
-      return doc.blob ?? { size: 0, sha1: EMPTY_SHA1 };
-    });
+    return verifyLinkedAttachments(prepared.resource, this.deps.baseUrl, binaryFacts(db));
+  }
+
+  /** The attachment checks a write runs (stated size and hash of inline data, linked Binaries), as issues: for $validate. */
+  async attachmentIssues(resource: Resource): Promise<Issue[]> {
+    if (!this.deps.binary) return [];
+    try {
+      for (const { attachment, path } of attachmentsOf(resource)) checkInlineData(attachment, path);
+      await verifyLinkedAttachments(resource, this.deps.baseUrl, binaryFacts(this.db));
+      return [];
+    } catch (err) {
+      if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
+      throw err;
+    }
   }
 
   /** Inserts version 1 of a new resource (and its history entry, and its content reference). */
@@ -289,9 +316,22 @@ export class Repository {
     }
   }
 
+  /** Every issue of `resource` against base R4 and the profiles that apply (plus `profiles`), without writing. */
+  async validate(resource: Resource, profiles?: readonly string[]): Promise<Issue[]> {
+    return this.deps.validate(resource, validationEnv(this, this.deps.baseUrl, this.deps.pending), profiles);
+  }
+
+  /** Refuses changes to read-only resources (403), the resource type's guard. */
+  assertWritable(type: string, id: string | undefined): void {
+    if (id !== undefined && this.deps.readOnly?.has(`${type}/${id}`)) {
+      throw fail('forbidden', 'forbidden', `${type}/${id} belongs to Relay's implementation guide (profiles/) and is read-only; change its FSH source and rebuild instead`);
+    }
+  }
+
   /** Validates new content and asks the access policy; throws 400 with every issue when invalid. */
-  private check(resource: Resource): void {
-    const issues = this.deps.validate(resource);
+  private async check(resource: Resource): Promise<void> {
+    this.assertWritable(resource.resourceType, resource.id);
+    const issues = await this.validate(resource);
     if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
       throw new OperationOutcomeError('invalid', outcome(issues));
     }
@@ -343,6 +383,15 @@ export class Repository {
 
 /** SHA-1 (base64) of no bytes: the hash of a Binary without content. */
 const EMPTY_SHA1 = '2jmj7l5rSw0yVb/vlWAYkK/YBwk=';
+
+/** Size and SHA-1 of current Binaries, read through `db` (binary/attachments.ts BinaryLookup). */
+function binaryFacts(db: Collections): BinaryLookup {
+  return async (id) => {
+    const doc = await db.collection<CurrentDoc>(currentCollection('Binary')).findOne({ _id: id });
+    if (!doc || doc.deleted) return null;
+    return doc.blob ?? { size: 0, sha1: EMPTY_SHA1 };
+  };
+}
 
 function forbidden(type: string, id: string): OperationOutcomeError {
   return fail('not-found', 'forbidden', `${type}/${id} may not be changed by this caller`);

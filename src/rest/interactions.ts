@@ -16,6 +16,7 @@ import { conditionalDelete } from './conditional-delete';
 import { bundleHandler } from './bundle/handler';
 import { patch } from './patch';
 import { conditionalPatch } from './conditional-patch';
+import { OPERATIONS, type OperationSpec } from '../operations/registry';
 
 /** R4 CapabilityStatement interaction codes (TypeRestfulInteraction and SystemRestfulInteraction). */
 export type InteractionCode =
@@ -32,7 +33,9 @@ export type InteractionCode =
   | 'batch'
   | 'search-system'
   | 'history-system'
-  | 'capabilities';
+  | 'capabilities'
+  /** An $operation (not an R4 interaction code: the CapabilityStatement lists operations apart). */
+  | 'operation';
 
 export interface Interaction {
   code: InteractionCode;
@@ -52,7 +55,7 @@ const postBundle = bundleHandler(() => INTERACTIONS);
 
 /** Ordered: a literal segment (`_history`) must come before a parameter in the same position. */
 export const INTERACTIONS: readonly Interaction[] = [
-  { code: 'capabilities', level: 'system', method: 'GET', path: '/metadata', handler: capabilitiesHandler(() => INTERACTIONS) },
+  { code: 'capabilities', level: 'system', method: 'GET', path: '/metadata', handler: capabilitiesHandler(() => INTERACTIONS, OPERATIONS) },
   { code: 'search-system', level: 'system', method: 'GET', path: '/', handler: search },
   // Two rows, one handler: the router mounts the first row of a method and path.
   { code: 'transaction', level: 'system', method: 'POST', path: '/', handler: postBundle },
@@ -66,6 +69,7 @@ export const INTERACTIONS: readonly Interaction[] = [
   { code: 'patch', level: 'type', method: 'PATCH', path: '/:type', handler: conditionalPatch, conditional: true },
   { code: 'search-type', level: 'type', method: 'POST', path: '/:type/_search', handler: search, acceptsForm: true },
   { code: 'history-type', level: 'type', method: 'GET', path: '/:type/_history', handler: history },
+  ...OPERATIONS.flatMap(operationRows),
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'delete', level: 'instance', method: 'DELETE', path: '/:type/:id', handler: remove },
@@ -73,3 +77,14 @@ export const INTERACTIONS: readonly Interaction[] = [
   { code: 'history-instance', level: 'instance', method: 'GET', path: '/:type/:id/_history', handler: history },
   { code: 'vread', level: 'instance', method: 'GET', path: '/:type/:id/_history/:versionId', handler: vread },
 ];
+
+/** The routes of one operation: POST at each level it serves, and GET too when it changes nothing. */
+function operationRows(op: OperationSpec): Interaction[] {
+  const methods: Interaction['method'][] = op.affectsState ? ['POST'] : ['GET', 'POST'];
+  const typePaths = op.types === 'all' ? ['/:type'] : op.types.map((t) => `/${t}`);
+  const paths: { level: Interaction['level']; path: string }[] = [];
+  if (op.levels.includes('system')) paths.push({ level: 'system', path: `/$${op.name}` });
+  if (op.levels.includes('type')) for (const t of typePaths) paths.push({ level: 'type', path: `${t}/$${op.name}` });
+  if (op.levels.includes('instance')) for (const t of typePaths) paths.push({ level: 'instance', path: `${t}/:id/$${op.name}` });
+  return paths.flatMap(({ level, path }) => methods.map((method) => ({ code: 'operation' as const, level, method, path, handler: op.handler })));
+}

@@ -13,6 +13,7 @@ import type { Preferences } from '../fhir/prefer';
 
 export const FAILURE_STATUS: Record<FailureKind, number> = {
   invalid: 400,
+  forbidden: 403,
   'not-found': 404,
   'method-not-allowed': 405,
   'not-acceptable': 406,

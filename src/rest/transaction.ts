@@ -5,7 +5,7 @@
  * entry that fails fails the whole request with its status and an OperationOutcome pointing into
  * that entry, and nothing is stored. Refused (501) on a store without atomic transactions.
  */
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirResult, RequestContext } from './types';
 import { conflict, fail } from '../fhir/outcome';
 import { parsePrefer } from '../fhir/prefer';
@@ -33,16 +33,29 @@ export async function transaction(ctx: RequestContext, bundle: Bundle, run: Bund
     }
   });
   const results = await ctx.repo.transaction(async (tx) => {
-    const txCtx: RequestContext = { ...ctx, repo: tx };
     const plan = new TransactionPlan(tx, prepared, { conditionalDeleteMultiple: ctx.config.conditionalDeleteMultiple });
     const out: FhirResult[] = [];
-    for (const entry of await plan.deletes()) out[entry.index] = await runPlanned(txCtx, entry, out);
-    for (const entry of processingOrder(await plan.others())) out[entry.index] = await runPlanned(txCtx, entry, out);
+    const deleting: RequestContext = { ...ctx, repo: tx };
+    for (const entry of await plan.deletes()) out[entry.index] = await runPlanned(deleting, entry, out);
+    const others = await plan.others();
+    const writing: RequestContext = { ...ctx, repo: tx.withPending(pendingWrites(others)) };
+    for (const entry of processingOrder(others)) out[entry.index] = await runPlanned(writing, entry, out);
     return out;
   });
   const prefer = parsePrefer(run.prefer);
   const entry = prepared.map((e: PreparedEntry) => responseEntry(e, results[e.index], ctx.baseUrl, prefer));
   return { kind: 'ok', body: { resourceType: 'Bundle', type: 'transaction-response', ...(entry.length ? { entry } : {}) } };
+}
+
+/** The resources the POST and PUT entries will write, by `Type/id`, so each entry's validation sees the others. */
+function pendingWrites(entries: readonly PlannedEntry[]): Map<string, Resource> {
+  const out = new Map<string, Resource>();
+  for (const { method, request } of entries) {
+    const id = method === 'POST' ? request.assignedId : method === 'PUT' ? request.id : undefined;
+    const body = request.body as Resource | undefined;
+    if (id && body && typeof body === 'object' && body.resourceType === request.type) out.set(`${request.type}/${id}`, { ...body, id });
+  }
+  return out;
 }
 
 /** Runs one planned entry; a conditional create that repeats an earlier one's criteria answers with that one's resource. */

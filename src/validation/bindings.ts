@@ -1,8 +1,10 @@
 /**
- * Required ValueSet bindings (FHIR R4 terminologies.html#strength): a `code` must be in the value
+ * ValueSet bindings (FHIR R4 terminologies.html#strength). Required: a `code` must be in the value
  * set; a Coding must come from it (its system included by the value set, or, without a system, its
  * code one of the value set's codes); a CodeableConcept needs at least one such coding, so a
- * CodeableConcept with only text fails a required binding (as the HL7 validator reports it).
+ * CodeableConcept with only text fails a required binding (as the HL7 validator reports it); each
+ * failure is an error. Extensible: the same test on the codes given, reported as a warning, and a
+ * CodeableConcept with text only is accepted. Preferred and example bindings are not checked.
  * Value sets that cannot be expanded locally are skipped; see valuesets.ts.
  */
 import type { Coding } from '@medplum/fhirtypes';
@@ -20,22 +22,47 @@ const ALSO_ALLOWED: Record<string, ReadonlySet<string>> = {
   'CapabilityStatement.format': new Set(['xml', 'json', 'ttl']),
 };
 
-/** Appends an issue when a value of an element with a required binding is not in the bound value set. */
-export function checkRequiredBinding(value: unknown, info: PropertyInfo, path: string, issues: Issue[]): void {
-  const valueSet = info.binding?.strength === 'required' ? info.binding.valueSet : undefined;
-  if (!valueSet) return;
-  switch (info.type) {
+/** A binding as the checks need it. */
+export interface Binding {
+  readonly strength: string;
+  readonly valueSet: string;
+}
+
+/** Appends an issue when a value of a base R4 element is not in the value set its binding requires (or, extensible, suggests). */
+export function checkElementBinding(value: unknown, info: PropertyInfo, path: string, issues: Issue[]): void {
+  const binding = info.binding;
+  if (!binding?.valueSet || (binding.strength !== 'required' && binding.strength !== 'extensible')) return;
+  if (info.type === 'code' && typeof value === 'string' && ALSO_ALLOWED[info.element.path]?.has(value)) return;
+  checkBinding(value, info.type, binding as Binding, path, issues);
+}
+
+/** Appends an issue when a `code`, Coding or CodeableConcept value does not meet a required (error) or extensible (warning) binding. */
+export function checkBinding(value: unknown, type: string, binding: Binding, path: string, issues: Issue[]): void {
+  const severity = binding.strength === 'required' ? 'error' : binding.strength === 'extensible' ? 'warning' : undefined;
+  if (!severity) return;
+  const found: Issue[] = [];
+  switch (type) {
     case 'code':
-      if (typeof value === 'string' && !ALSO_ALLOWED[info.element.path]?.has(value)) checkCode(value, expandValueSet(valueSet), path, issues);
-      return;
+      if (typeof value === 'string') checkCode(value, expandValueSet(binding.valueSet), path, found);
+      break;
     case 'Coding':
-      if (isObject(value)) checkCodings([value as Coding], false, expandValueSet(valueSet), path, issues);
-      return;
+      if (isObject(value)) checkCodings([value as Coding], false, expandValueSet(binding.valueSet), path, found);
+      break;
     case 'CodeableConcept':
-      if (isObject(value)) checkCodings(codingsOf(value), true, expandValueSet(valueSet), path, issues);
-      return;
+      // Extensible: text alone is allowed when no code applies.
+      if (isObject(value) && (severity === 'error' || codingsOf(value).length > 0)) checkCodings(codingsOf(value), true, expandValueSet(binding.valueSet), path, found);
+      break;
     default:
       return; // bindings on string, uri or Quantity are not checked (none is required in base R4)
+  }
+  for (const f of found) {
+    if (severity === 'warning') {
+      f.severity = 'warning';
+      const text = (f.details?.text ?? '').replace('the required value set', 'the extensible value set') + '; use a code from it when one applies';
+      f.details = { text };
+      f.diagnostics = text;
+    }
+    issues.push(f);
   }
 }
 

@@ -29,14 +29,20 @@ export function checkReferenceTarget(value: unknown, info: PropertyInfo, path: s
   if (fromReference) found.add(fromReference);
   for (const type of found) {
     if (!allowed.includes(type)) {
-      const text = `${path} refers to a ${type}, but must refer to ${allowed.length > 1 ? 'one of ' : ''}${allowed.join(', ')}`;
+      const text = `${path} refers to ${withArticle(type)}, but must refer to ${allowed.length > 1 ? 'one of ' : ''}${allowed.join(', ')}`;
       issues.push(issue('error', 'structure', text, path));
       return;
     }
   }
 }
 
-function referencedType(reference: string, contained: ReadonlyMap<string, string>): string | undefined {
+/** "a Patient", "an Encounter". */
+export function withArticle(type: string): string {
+  return `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+/** The resource type a reference string points at (`#id` through the contained map), when it names one. */
+export function referencedType(reference: string, contained: ReadonlyMap<string, string>): string | undefined {
   if (reference.startsWith('#')) return contained.get(reference.slice(1));
   if (reference.startsWith('urn:')) return undefined;
   const type = CONDITIONAL.exec(reference)?.[1] ?? LITERAL.exec(reference.split(/[?#]/)[0])?.[1];

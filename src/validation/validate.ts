@@ -8,7 +8,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Issue } from '../fhir/outcome';
 import { issue } from '../fhir/outcome';
-import { checkRequiredBinding } from './bindings';
+import { checkElementBinding } from './bindings';
 import { loadR4Definitions } from './definitions';
 import { checkPrimitive } from './primitives';
 import { checkReferenceTarget } from './references';
@@ -61,7 +61,7 @@ export function ownChecks(resource: Resource): OwnChecks {
       containers.pop();
     },
     value(value: unknown, info: PropertyInfo, path: string) {
-      checkRequiredBinding(value, info, path, issues);
+      checkElementBinding(value, info, path, issues);
       if (checkPrimitive(value, info, path, issues)) result.supersededPaths.add(path);
       if (info.type === 'Reference') checkReferenceTarget(value, info, path, containers[containers.length - 1], issues);
     },

@@ -15,6 +15,15 @@ import { openStore } from '../../src/storage/open';
 import { buildApp, prepareStore } from '../../src/app';
 import { answerClientErrors } from '../../src/http/server';
 import type { Store } from '../../src/storage/port';
+import { implementationGuide } from '../../src/conformance/package';
+
+/**
+ * How many resources of Relay's implementation guide (profiles/package) every store holds from the
+ * start (of one type, or of all): system history and counts include them.
+ */
+export function installedCount(type?: string): number {
+  return implementationGuide().resources.filter((r) => type === undefined || r.resourceType === type).length;
+}
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const TEST_BASE_URL = 'http://relay.test/fhir';
