@@ -31,6 +31,7 @@ export interface AppDeps {
  */
 export async function prepareStore(store: Store, options: { baseUrl: string; log?: (message: string) => void }): Promise<void> {
   loadR4Definitions();
+  implementationGuide(); // its SearchParameters decide the indexes and the index values
   await ensureSearchIndexes(store, resourceTypes());
   await reindexIfStale(store, options);
   await pruneGuards(store, new Date());

@@ -411,6 +411,21 @@ describe('how profiles are applied', () => {
       expect(found[0].snapshot?.element.length).toBeGreaterThan(10);
     });
 
+    it('searches Tasks by the package SearchParameter `due` (restriction.period.end), also sorted, and lists it in the CapabilityStatement', async () => {
+      const made: string[] = [];
+      for (const end of ['2031-03-01T12:00:00Z', '2031-01-01T12:00:00Z', '2031-02-01T12:00:00Z']) {
+        const res = await post('Task', { resourceType: 'Task', status: 'requested', intent: 'order', restriction: { period: { end } } });
+        expect(res.status).toBe(201);
+        made.push(res.body.id);
+      }
+      const ids = async (query: string) => ((await t.request.get(`/fhir/Task?${query}`)).body as Bundle).entry?.map((e) => e.resource?.id) ?? [];
+      expect(await ids('due=ge2031-01-15&due=lt2031-12-31&_sort=due')).toEqual([made[2], made[0]]);
+      expect(await ids('due=2031-01&_sort=-due')).toEqual([made[1]]);
+      const metadata = await t.request.get('/fhir/metadata');
+      const task = metadata.body.rest[0].resource.find((r: { type: string }) => r.type === 'Task');
+      expect(task.searchParam).toContainEqual(expect.objectContaining({ name: 'due', type: 'date', definition: `${BASE}/SearchParameter/task-due` }));
+    });
+
     it('serves the intake Questionnaires by id', async () => {
       const res = await t.request.get('/fhir/Questionnaire/intake-dermatology');
       expect(res.status).toBe(200);

@@ -1,7 +1,8 @@
 /**
  * Relay's implementation guide as the server uses it: the compiled conformance resources in
  * profiles/package (built from the FSH sources by profiles/build.ts), read once per process. Its
- * ValueSets and CodeSystems join the local terminology; its StructureDefinitions and Questionnaires
+ * ValueSets and CodeSystems join the local terminology, its SearchParameters the search registry
+ * (search/registry.ts; stored index values are re-extracted when they change, search/reindex.ts); its StructureDefinitions and Questionnaires
  * are found by canonical URL before anything stored; the whole package is installed into the store
  * as read-only resources (install.ts) so clients can read and search it like any other resource.
  */
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CodeSystem, Resource, ValueSet } from '@medplum/fhirtypes';
 import { registerTerminology } from '../validation/valuesets';
+import { registerSearchParameter } from '../search/registry';
 
 /** The documented canonical base of every resource in profiles/ (profiles/README.md). */
 export const RELAY_CANONICAL_BASE = 'https://relay.example/fhir';
@@ -45,6 +47,7 @@ function readPackage(dir: string): ImplementationGuide {
     if (url) byUrl.set(`${r.resourceType} ${url}`, r);
   }
   registerTerminology(resources.filter((r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem'));
+  for (const r of resources) if (r.resourceType === 'SearchParameter') registerSearchParameter(r);
   return {
     resources,
     keys: new Set(resources.map((r) => `${r.resourceType}/${r.id}`)),

@@ -7,6 +7,7 @@
  * from resources and the query parser handles them itself. `_id` and `_lastUpdated` are here (so the
  * parser knows their types) but are answered from the stored document, not extracted.
  */
+import { createHash } from 'node:crypto';
 import { getSearchParameters } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { isResourceType, loadR4Definitions, resourceTypes } from '../validation/definitions';
@@ -66,6 +67,17 @@ export function registerSearchParameter(sp: SearchParameter): void {
   if (sp.url) customByUrl.set(sp.url, sp);
   if (bases.some((b) => b === 'Resource' || b === 'DomainResource')) built.clear();
   else for (const base of bases) built.delete(base);
+}
+
+/**
+ * A fingerprint of the custom SearchParameters registered (code, bases, type, expression): stored
+ * index values were extracted for one set of parameters, so a change means re-extracting them.
+ */
+export function customParametersFingerprint(): string {
+  const seen = new Set<SearchParameter>();
+  for (const byCode of custom.values()) for (const sp of byCode.values()) seen.add(sp);
+  const described = [...seen].map((sp) => JSON.stringify([sp.code, [...(sp.base ?? [])].sort(), sp.type, sp.expression])).sort();
+  return createHash('sha1').update(described.join('\n')).digest('hex');
 }
 
 /**

@@ -3,13 +3,16 @@
  * extraction code. The store records which version of the extraction wrote them; when that is older
  * than SEARCH_INDEX_VERSION (or unrecorded, as in stores written before the record existed), every
  * current resource is re-extracted at start-up, before the server answers any search, so a search
- * never misses a resource written by an older Relay.
+ * never misses a resource written by an older Relay. The same happens when the custom
+ * SearchParameters (e.g. those of profiles/package) differ from the ones the values were extracted for.
  */
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Store } from '../storage/port';
 import { currentCollection, type CurrentDoc } from '../repository/documents';
 import { isResourceType } from '../validation/definitions';
 import { indexResource } from './extract/index';
+import { customParametersFingerprint } from './registry';
 
 /**
  * Raise whenever extraction changes what it stores. 2: token values carry `k` (system|code), and
@@ -21,12 +24,15 @@ export const SEARCH_INDEX_VERSION = 2;
 export const RELAY_META_COLLECTION = '_relay';
 const RECORD_ID = 'search-index';
 const BATCH = 500;
+/** The fingerprint of no custom parameters (records written before fingerprints were kept had none). */
+const EMPTY = createHash('sha1').update('').digest('hex');
 
 /** Re-extracts the index values of every current resource when the store's were written by an older version; returns how many changed. */
 export async function reindexIfStale(store: Store, options: { baseUrl: string; log?: (message: string) => void }): Promise<number> {
-  const meta = store.collection<{ _id: string; version: number }>(RELAY_META_COLLECTION);
+  const meta = store.collection<{ _id: string; version: number; parameters?: string }>(RELAY_META_COLLECTION);
   const recorded = await meta.findOne({ _id: RECORD_ID });
-  if (recorded?.version === SEARCH_INDEX_VERSION) return 0;
+  const parameters = customParametersFingerprint();
+  if (recorded?.version === SEARCH_INDEX_VERSION && (recorded.parameters ?? EMPTY) === parameters) return 0;
   let changed = 0;
   for (const type of (await store.listCollections()).filter((n) => isResourceType(n))) {
     let after: string | undefined;
@@ -48,7 +54,7 @@ export async function reindexIfStale(store: Store, options: { baseUrl: string; l
       });
     }
   }
-  if (changed > 0) options.log?.(`search index values re-extracted for ${changed} resources (stored by an older version of Relay)`);
-  await meta.replaceOne({ _id: RECORD_ID }, { _id: RECORD_ID, version: SEARCH_INDEX_VERSION }, { upsert: true });
+  if (changed > 0) options.log?.(`search index values re-extracted for ${changed} resources (stored by an older version of Relay, or for other search parameters)`);
+  await meta.replaceOne({ _id: RECORD_ID }, { _id: RECORD_ID, version: SEARCH_INDEX_VERSION, parameters }, { upsert: true });
   return changed;
 }
