@@ -131,7 +131,7 @@ describe('official R4 examples', () => {
     await t?.close();
   });
 
-  test('stores every valid example unchanged and rejects the rest with a 400 OperationOutcome naming the element (413 if too large to store)', async () => {
+  test('stores every valid example unchanged and rejects the rest with a 400 OperationOutcome naming the element (413 if too large to store, 422 for attachment data that disagrees with its stated hash)', async () => {
     const examples = loadExamples();
     // The same [type]/[id] can occur in more than one file (ImplementationGuide/fhir); PUT those one at
     // a time, after the first pass, so a read-back never races another file's update of the same id.
@@ -175,7 +175,8 @@ describe('official R4 examples', () => {
       const pointed = issues.some((i) => (i.severity === 'error' || i.severity === 'fatal') && (i.expression?.length ?? 0) > 0);
       // 413 is the right answer for a resource too large to store (over the 16 MB document limit).
       const tooLarge = put.status === 413 && issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
-      if (body?.resourceType !== 'OperationOutcome' || !((put.status === 400 && pointed) || tooLarge)) {
+      // 422 is the answer for attachment content that disagrees with its stated size or hash (README, Binary and Media).
+      if (body?.resourceType !== 'OperationOutcome' || !(((put.status === 400 || put.status === 422) && pointed) || tooLarge)) {
         badRejections.push(`${file}: ${put.status} ${put.text.slice(0, 300)}`);
       }
     };

@@ -8,21 +8,14 @@
  */
 import { booleanParam, countParam } from '../terminology/params';
 import { buildExpansion } from '../terminology/expand';
-import { environmentFor, requestedValueSet } from '../terminology/resolve';
 import type { Handler } from '../rest/types';
+import { valueSetOf } from './value-set-input';
 import { operationInput } from './input';
 import type { OperationSpec } from './registry';
 
 const handler: Handler = async (ctx, req) => {
   const input = operationInput(req, 'valueSet');
-  const vs = await requestedValueSet(ctx.repo, {
-    id: req.id,
-    url: input.one('url'),
-    valueSetVersion: input.one('valueSetVersion'),
-    inline: input.resource('valueSet'),
-    context: input.one('context'),
-  });
-  const env = await environmentFor(ctx.repo, vs);
+  const { vs, env } = await valueSetOf(ctx, req, input);
   const body = buildExpansion(vs, env, {
     filter: input.one('filter'),
     offset: countParam('offset', input.one('offset')),

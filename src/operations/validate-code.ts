@@ -16,22 +16,16 @@ import type { Repository } from '../repository/repository';
 import type { Handler } from '../rest/types';
 import { indexedCodeSystem, type LocalCodeSystem } from '../validation/valuesets';
 import { booleanParam } from '../terminology/params';
-import { environmentFor, externalSystem, findCodeSystem, requestedValueSet } from '../terminology/resolve';
+import { externalSystem, findCodeSystem } from '../terminology/resolve';
 import { checkInCodeSystem, checkInValueSet, checkParameters, type CodeToCheck } from '../terminology/validate-code';
+import { valueSetOf } from './value-set-input';
 import { operationInput, type OperationInput } from './input';
 import type { OperationSpec } from './registry';
 
 const valueSetHandler: Handler = async (ctx, req) => {
   const input = operationInput(req, 'valueSet');
   const codings = codingsOf(input, input.one('systemVersion'));
-  const vs = await requestedValueSet(ctx.repo, {
-    id: req.id,
-    url: input.one('url'),
-    valueSetVersion: input.one('valueSetVersion'),
-    inline: input.resource('valueSet'),
-    context: input.one('context'),
-  });
-  const env = await environmentFor(ctx.repo, vs);
+  const { vs, env } = await valueSetOf(ctx, req, input);
   const check = checkInValueSet(vs, env, codings, { abstract: booleanParam('abstract', input.one('abstract')) });
   return { kind: 'ok', body: checkParameters(check) };
 };
