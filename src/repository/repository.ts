@@ -9,7 +9,7 @@ import { DuplicateKeyError } from '../storage/port';
 import { DocumentLimitError } from '../storage/errors';
 import { conflict, fail, gone, notFound, OperationOutcomeError, outcome, preconditionFailed, type Issue } from '../fhir/outcome';
 import { newId } from '../fhir/ids';
-import type { AccessPolicy } from './access';
+import { operatorAccess, type AccessPolicy } from './access';
 import { currentCollection, historyCollection, historyKey, type CurrentDoc, type HistoryDoc, type HistoryMethod } from './documents';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
 import { searchPage, type SearchPage } from './search';
@@ -318,7 +318,10 @@ export class Repository {
 
   /** Every issue of `resource` against base R4 and the profiles that apply (plus `profiles`), without writing. */
   async validate(resource: Resource, profiles?: readonly string[]): Promise<Issue[]> {
-    return this.deps.validate(resource, validationEnv(this, this.deps.baseUrl, this.deps.pending), profiles);
+    // Validation reads as the server, not as the caller: a caller's scopes must not hide the profile,
+    // Questionnaire or consult ServiceRequest that decide which rules apply.
+    const asServer = new Repository(this.db, { ...this.deps, access: operatorAccess }, this.store);
+    return this.deps.validate(resource, validationEnv(asServer, this.deps.baseUrl, this.deps.pending), profiles);
   }
 
   /** Refuses changes to read-only resources (403), the resource type's guard. */
