@@ -49,6 +49,23 @@ describe('transaction Bundles (POST [base])', () => {
     return ((res.body as Bundle).entry ?? []).map((e) => e.resource as Patient | Observation);
   };
 
+  it('answers a large transaction whole and byte-exact, non-ASCII text intact (a large response is streamed)', async () => {
+    const entries: BundleEntry[] = Array.from({ length: 250 }, (_, i) => ({
+      fullUrl: uuid(1000 + i),
+      resource: { ...patient(`large-${i}`, i === 7 ? 'Ñúñez ✓ 😀' : 'Okafor'), ...(i > 0 ? { link: [{ other: { reference: uuid(1000 + i - 1) }, type: 'seealso' }] } : {}) } as Patient,
+      request: { method: 'POST', url: 'Patient' },
+    }));
+    const res = await post(transaction(entries));
+    expect({ status: res.status, type: res.body.type, count: res.body.entry?.length }).toEqual({ status: 200, type: 'transaction-response', count: 250 });
+    expect(res.headers['content-type']).toMatch(/^application\/fhir\+json; charset=utf-8/);
+    const out = res.body.entry as BundleEntry[];
+    expect(out.every((e) => e.response?.status === '201 Created')).toBe(true);
+    expect((out[7].resource as Patient).name?.[0].family).toBe('Ñúñez ✓ 😀');
+    expect((out[8].resource as Patient).link?.[0].other.reference).toBe(refOf(out[7]));
+    const [stored] = (await found('Patient', 'large-7')) as Patient[];
+    expect(stored.name?.[0].family).toBe('Ñúñez ✓ 😀');
+  });
+
   it('creates entries that reference each other in a circle through urn:uuid and urn:oid fullUrls, wherever the reference sits', async () => {
     const res = await post(
       transaction([

@@ -5,6 +5,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { fail, invalid } from '../fhir/outcome';
 import { assertJsonBody, JSON_TYPES } from './negotiation';
+import { jsonText } from './json-text';
 
 /**
  * Express middleware that leaves the raw body (a Buffer) in req.body for methods that carry one;
@@ -52,13 +53,19 @@ export function lingerThenClose(req: Request, res: Response): void {
 export function parseJsonBody(raw: unknown, contentType: string | undefined, alsoAccepted: readonly string[] = []): unknown {
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
   assertJsonBody(contentType, alsoAccepted);
-  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  // One byte per character (json-text.ts): a large body's text is not twice its size in UTF-16.
+  const text = jsonText(raw);
   if (text.trim() === '') return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
-    throw invalid(`the body is not valid JSON: ${(err as Error).message}`);
+  } catch {
+    // The error as the body's own text gives it (the positions of the escaped text could differ).
+    try {
+      parsed = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, ''));
+    } catch (err) {
+      throw invalid(`the body is not valid JSON: ${(err as Error).message}`);
+    }
   }
   const type = (parsed as { resourceType?: unknown } | null)?.resourceType;
   const found = tooDeep(parsed);

@@ -1,10 +1,14 @@
-/** Turns a FhirResult into the HTTP response: status, ETag, Last-Modified, Location, Prefer: return; raw content streamed. */
+/**
+ * Turns a FhirResult into the HTTP response: status, ETag, Last-Modified, Location, Prefer: return;
+ * raw content streamed, and so are large Bundles (stream-json.ts).
+ */
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ContentAnswer, FhirResult } from '../rest/types';
 import { resultMeta, returnedBody } from '../rest/status';
 import type { Preferences } from '../fhir/prefer';
+import { isLargeBundle, streamJson } from './stream-json';
 
 export interface ResponseOptions {
   baseUrl: string;
@@ -34,6 +38,10 @@ export async function sendResult(res: Response, result: FhirResult, options: Res
   if (result.unsatisfiedSize !== undefined) res.setHeader('Content-Range', `bytes */${result.unsatisfiedSize}`);
   if (result.content) return sendContent(res, result.content, options.head === true);
   const body = options.honoursReturn ? returnedBody(result, options.prefer.return) : result.body;
+  if (!options.pretty && !options.head && isLargeBundle(body)) {
+    res.setHeader('Content-Type', `${options.mediaType}; charset=utf-8`);
+    return streamJson(res, body as unknown as Record<string, unknown>);
+  }
   sendBody(res, body, options);
 }
 

@@ -96,7 +96,10 @@ function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body
     return { form: paramsOf(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : ''), contentType: mediaType };
   }
   // PATCH also takes a JSON Patch document (R4 http.html#patch).
-  return { body: parseJsonBody(req.body, contentType, interaction.code === 'patch' ? [JSON_PATCH] : []), contentType: mediaType };
+  const body = parseJsonBody(req.body, contentType, interaction.code === 'patch' ? [JSON_PATCH] : []);
+  // Parsed: the raw bytes are not needed any more (a large transaction's would live until its response).
+  req.body = undefined;
+  return { body, contentType: mediaType };
 }
 
 /** Query parameters with every repeated value kept, in order. */

@@ -83,7 +83,7 @@ export class TransactionPlan {
       if (entry.request.body === undefined) continue;
       const body = rewriteReferences(entry.request.body, (reference) => this.targets.resolve(reference, entry.fullUrl));
       const conditional = await this.resolveConditionalReferences(entry, body, resolved);
-      // A second copy only for the bodies that hold conditional references (large imports rarely do).
+      // Copy on write (references.ts): the planned body shares all it does not change with the request's.
       entry.request.body = conditional ? rewriteReferences(body, (reference) => resolved.get(reference)) : body;
     }
     return others;

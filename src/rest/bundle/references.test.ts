@@ -63,3 +63,17 @@ describe('rewriteReferences on elements of type uri, url, oid and uuid', () => {
     expect(rewriteReferences(questionnaireResponse, (r) => map.get(r)).questionnaire).toBe('urn:uuid:b');
   });
 });
+
+describe('rewriteReferences copies on write', () => {
+  it('copies only the objects on the way to a replaced value and shares the rest with the original', () => {
+    const photo = { contentType: 'image/jpeg', data: 'AAAA' };
+    const media = { resourceType: 'Media', subject: { reference: 'urn:uuid:p' }, content: photo, note: [{ text: 'n' }] };
+    const out = rewriteReferences(media, (r) => (r === 'urn:uuid:p' ? 'Patient/1' : undefined));
+    expect(out).not.toBe(media);
+    expect(out.subject).toEqual({ reference: 'Patient/1' });
+    expect(out.content).toBe(photo);
+    expect(out.note).toBe(media.note);
+    expect(media.subject.reference).toBe('urn:uuid:p');
+    expect(rewriteReferences(media, () => undefined)).toBe(media);
+  });
+});

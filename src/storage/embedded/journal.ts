@@ -7,14 +7,18 @@
  */
 import fs, { type FileHandle } from 'node:fs/promises';
 import { StoreFailedError } from '../errors';
-import { BATCH_MAGIC, encodeRecord, frameHeader } from './record';
+import { BATCH_MAGIC, frameHeader, RECORD_MAGIC } from './record';
 
 interface Queued {
-  frame: Buffer;
+  /** The record's frame: its header, then its body's pieces. */
+  frame: Buffer[];
+  bytes: number;
   onDurable: () => void;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export class Journal {
   private queue: Queued[] = [];
@@ -58,15 +62,18 @@ export class Journal {
   }
 
   /**
-   * Appends one record (its JSON payload, whole or in pieces). `onDurable` runs synchronously right
+   * Appends one record (its JSON payload, whole or in UTF-8 pieces, which are written as they are,
+   * never joined, and released once written). `onDurable` runs synchronously right
    * after the record is synced (records complete in append order), before the returned promise resolves.
    */
-  append(payload: string | readonly string[], onDurable: () => void): Promise<void> {
+  append(payload: string | readonly Buffer[], onDurable: () => void): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
-    const frame = encodeRecord(payload);
-    this.queuedBytes += frame.length;
+    const pieces = typeof payload === 'string' ? [Buffer.from(payload, 'utf8')] : payload;
+    const frame = [frameHeader(pieces, RECORD_MAGIC), ...pieces];
+    const bytes = frame.reduce((n, b) => n + b.length, 0);
+    this.queuedBytes += bytes;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame, onDurable, resolve, reject });
+      this.queue.push({ frame, bytes, onDurable, resolve, reject });
       if (!this.running) void this.run();
     });
   }
@@ -94,13 +101,16 @@ export class Journal {
         const batch = this.queue;
         this.queue = [];
         // The batch frame's body is its records' frames: written after its header as they are, not copied.
-        const frames = batch.map((q) => q.frame);
-        const header = frameHeader(frames, BATCH_MAGIC);
-        const bytes = frames.reduce((n, f) => n + f.length, header.length);
+        const parts = batch.flatMap((q) => q.frame);
+        const header = frameHeader(parts, BATCH_MAGIC);
+        parts.unshift(header);
+        const bytes = batch.reduce((n, q) => n + q.bytes, header.length);
         this.queuedBytes -= bytes - header.length;
         this.written += bytes;
+        // Written pieces are dropped as the write goes on: a large record's memory is released with it.
+        for (const q of batch) q.frame = [];
         try {
-          await this.writeAll([header, ...frames]);
+          await this.writeAll(parts);
           await this.handle.datasync();
           this.syncCount++;
         } catch (err) {
@@ -135,16 +145,22 @@ export class Journal {
     for (const q of rejected) q.reject(new StoreFailedError(err));
   }
 
-  /** Writes the buffers one after the other (a vectored write, repeated for what a short write left). */
-  private async writeAll(buffers: Buffer[]): Promise<void> {
-    let rest = buffers.filter((b) => b.length > 0);
-    while (rest.length > 0) {
-      let { bytesWritten } = await this.handle.writev(rest.slice(0, 1024));
-      while (rest.length > 0 && bytesWritten >= rest[0].length) {
-        bytesWritten -= rest[0].length;
-        rest = rest.slice(1);
+  /**
+   * Writes the buffers one after the other (a vectored write, repeated for what a short write left),
+   * emptying each slot of `rest` once written so that its memory can go.
+   */
+  private async writeAll(rest: Buffer[]): Promise<void> {
+    let next = 0;
+    while (next < rest.length) {
+      // At most IOV_MAX (1024) pieces per call, and about 8 MiB, so that written pieces can be released.
+      let end = next;
+      for (let size = 0; end < rest.length && end - next < 1024 && size < 8 << 20; end++) size += rest[end].length;
+      let { bytesWritten } = await this.handle.writev(rest.slice(next, end));
+      while (next < rest.length && bytesWritten >= rest[next].length) {
+        bytesWritten -= rest[next].length;
+        rest[next++] = EMPTY;
       }
-      if (bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)];
+      if (bytesWritten > 0) rest[next] = rest[next].subarray(bytesWritten);
     }
   }
 }

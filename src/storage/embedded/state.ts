@@ -11,7 +11,7 @@ import { Schema, Table } from './table';
 
 /** One change, as journaled. `put` inserts or replaces a whole document. */
 export type Op =
-  | { o: 'put'; c: string; doc: Doc; seq: number; json: string }
+  | { o: 'put'; c: string; doc: Doc; seq: number }
   | { o: 'del'; c: string; id: string }
   | { o: 'index'; c: string; keys: Sort; unique: boolean };
 
@@ -122,17 +122,18 @@ export class State {
 }
 
 /**
- * The journal payload for one commit, in pieces: its record number and its ops (documents as
- * already serialised). The pieces are never joined: a large transaction would make one huge string.
+ * The journal payload for one commit, in pieces: its record number and its ops, each document
+ * serialised on its own into a UTF-8 Buffer (stored documents are frozen, so they can be serialised
+ * at commit). The pieces are never joined, and no piece is ever a string of the whole commit.
  */
-export function encodeOps(lsn: number, ops: readonly Op[]): string[] {
-  const pieces: string[] = [`{"lsn":${lsn},"ops":[`];
+export function encodeOps(lsn: number, ops: readonly Op[]): Buffer[] {
+  const pieces: Buffer[] = [Buffer.from(`{"lsn":${lsn},"ops":[`)];
   ops.forEach((op, i) => {
     const comma = i === 0 ? '' : ',';
-    if (op.o === 'put') pieces.push(`${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":`, op.json, '}');
-    else if (op.o === 'del') pieces.push(comma + JSON.stringify({ o: 'del', c: op.c, id: op.id }));
-    else pieces.push(comma + JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique }));
+    if (op.o === 'put') pieces.push(Buffer.from(`${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":${JSON.stringify(op.doc)}}`));
+    else if (op.o === 'del') pieces.push(Buffer.from(comma + JSON.stringify({ o: 'del', c: op.c, id: op.id })));
+    else pieces.push(Buffer.from(comma + JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique })));
   });
-  pieces.push(']}');
+  pieces.push(Buffer.from(']}'));
   return pieces;
 }

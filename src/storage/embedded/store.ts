@@ -202,10 +202,7 @@ export class EmbeddedStore implements Store {
       for (const [id, entry] of table.entries) pending.set(id, { doc: entry.doc, seq: entry.seq, lsn });
     }
     const ops = tx.ops;
-    const durable = this.journal.append(payload, () => this.state.settle(lsn, ops));
-    // The record is framed: the documents' JSON text is not needed any more (a large transaction's is large).
-    for (const op of ops) if (op.o === 'put') op.json = '';
-    return durable;
+    return this.journal.append(payload, () => this.state.settle(lsn, ops));
   }
 
   /**

@@ -3,16 +3,19 @@
  * (and the journal ops recording them) until the store commits it as one record. Every rule is
  * enforced at the moment of each write: unique _id, unique indexes, replaceOne filter semantics.
  */
-import { checkDepth, checkSize } from '../limits';
+import { checkDepth, checkSize, MAX_BYTES } from '../limits';
 import { DuplicateKeyError, type Doc, type Filter, type Sort } from '../port';
 import { describeKey, makeIndexSpec, uniqueKeys } from './indexes';
 import { getEntry, select, type SelectOptions } from './select';
 import type { Layer, Op, State } from './state';
 import type { Table } from './table';
+import { SharedParts } from './frozen';
 
 export class WriteTx {
   readonly overlay: Layer = new Map();
   readonly ops: Op[] = [];
+  /** The current and the history document of a resource hold the same caller object: stored once. */
+  private readonly shared = new SharedParts();
 
   constructor(private readonly state: State) {}
 
@@ -26,11 +29,11 @@ export class WriteTx {
   }
 
   insertOne(name: string, doc: Doc): void {
-    const { stored, json } = normalize(name, doc);
+    const stored = this.normalize(name, doc);
     const layers = this.layers(name);
     if (getEntry(layers, stored._id)) throw new DuplicateKeyError(name, `{ _id: ${JSON.stringify(stored._id)} }`);
     this.checkUnique(name, layers, stored);
-    this.put(name, stored, json, this.state.nextSeq++);
+    this.put(name, stored, this.state.nextSeq++);
   }
 
   replaceOne(name: string, filter: Filter, doc: Doc, upsert: boolean): { matchedCount: number; upsertedCount: number } {
@@ -41,10 +44,10 @@ export class WriteTx {
       this.insertOne(name, doc);
       return { matchedCount: 0, upsertedCount: 1 };
     }
-    const { stored, json } = normalize(name, doc);
+    const stored = this.normalize(name, doc);
     if (stored._id !== match._id) throw new Error(`replaceOne in ${name} may not change _id (${JSON.stringify(match._id)} to ${JSON.stringify(stored._id)})`);
     this.checkUnique(name, layers, stored);
-    this.put(name, stored, json, (getEntry(layers, match._id) as { seq: number }).seq);
+    this.put(name, stored, (getEntry(layers, match._id) as { seq: number }).seq);
     return { matchedCount: 1, upsertedCount: 0 };
   }
 
@@ -88,9 +91,23 @@ export class WriteTx {
     return [...names].sort();
   }
 
-  private put(name: string, doc: Doc, json: string, seq: number): void {
+  private put(name: string, doc: Doc, seq: number): void {
     this.state.table(this.overlay, name).set(doc._id, { doc, seq, lsn: 0 });
-    this.ops.push({ o: 'put', c: name, doc, seq, json });
+    this.ops.push({ o: 'put', c: name, doc, seq });
+  }
+
+  /**
+   * The stored form of a caller's document (frozen.ts): what the journal will replay (a JSON round
+   * trip), frozen, sharing its strings, and parts that an earlier document of this unit holds too.
+   */
+  private normalize(name: string, doc: Doc): Doc {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new TypeError('a document must be an object');
+    if (typeof doc._id !== 'string' || doc._id === '') throw new TypeError('a document needs a non-empty string _id');
+    checkDepth(name, doc);
+    const { value, maxJsonBytes } = this.shared.copy(doc);
+    // Measured exactly only when the bound says it could be over the limit.
+    if (maxJsonBytes > MAX_BYTES) checkSize(name, doc._id, JSON.stringify(value));
+    return value;
   }
 
   private checkUnique(name: string, layers: readonly Table[], doc: Doc): void {
@@ -112,14 +129,4 @@ export class WriteTx {
 function shadowedAbove(layers: readonly Table[], i: number, id: string): boolean {
   for (let j = i + 1; j < layers.length; j++) if (layers[j].entries.has(id)) return true;
   return false;
-}
-
-/** The stored form of a caller's document: exactly what the journal will replay (a JSON round trip). */
-function normalize(name: string, doc: Doc): { stored: Doc; json: string } {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new TypeError('a document must be an object');
-  if (typeof doc._id !== 'string' || doc._id === '') throw new TypeError('a document needs a non-empty string _id');
-  checkDepth(name, doc);
-  const json = JSON.stringify(doc);
-  checkSize(name, doc._id, json);
-  return { stored: JSON.parse(json) as Doc, json };
 }

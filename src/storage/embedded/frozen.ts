@@ -1,0 +1,119 @@
+/**
+ * The stored form of a caller's document: a deep copy with JSON semantics (exactly what a JSON round
+ * trip, and so the journal's replay, would give) whose objects and arrays are frozen, and whose
+ * strings are shared with the caller's (strings are immutable). No JSON text is made: a large
+ * transaction's documents do not exist once as objects and again as text.
+ *
+ * Because stored documents are frozen, one stored object can be part of several documents: the
+ * resource of a current document and of its history entry is stored once (`SharedParts`). Nothing
+ * can change it through either; readers get copies (collection.ts), as before.
+ */
+import type { Doc } from '../port';
+
+/** A bound of the JSON size of what `storedCopy` copied: each string counted as if every character were escaped. */
+export interface Copied<T> {
+  value: T;
+  /** At least the UTF-8 byte length of the value's JSON (at most 6 bytes per string character). */
+  maxJsonBytes: number;
+}
+
+/**
+ * Frozen copies of the objects directly under the documents of one write unit, by the caller's
+ * object: a second document holding the very same object (unchanged since) gets the same copy.
+ */
+export class SharedParts {
+  private readonly copies = new WeakMap<object, { value: unknown; maxJsonBytes: number }>();
+
+  /** The stored, frozen form of `doc`, sharing parts already copied when the caller's object is unchanged. */
+  copy(doc: Doc): Copied<Doc> {
+    const out: Record<string, unknown> = {};
+    let bytes = 2;
+    for (const key of Object.keys(doc)) {
+      const raw = (doc as Record<string, unknown>)[key];
+      const part = this.part(raw, key);
+      if (part === undefined) continue;
+      define(out, key, part.value);
+      bytes += key.length * 6 + 4 + part.maxJsonBytes;
+    }
+    return { value: Object.freeze(out) as Doc, maxJsonBytes: bytes };
+  }
+
+  private part(raw: unknown, key: string): { value: unknown; maxJsonBytes: number } | undefined {
+    if (raw === null || typeof raw !== 'object') return copyValue(raw, key, false);
+    const known = this.copies.get(raw);
+    if (known && sameJson(raw, known.value)) return known;
+    const made = copyValue(raw, key, false);
+    if (made !== undefined) this.copies.set(raw, made);
+    return made;
+  }
+}
+
+/** `value` as JSON.parse(JSON.stringify(value)) would give it, frozen; undefined where JSON leaves the property out. */
+function copyValue(input: unknown, key: string, inArray: boolean): { value: unknown; maxJsonBytes: number } | undefined {
+  let value = input;
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(key: string): unknown }).toJSON(key);
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
+  switch (typeof value) {
+    case 'string':
+      return { value, maxJsonBytes: value.length * 6 + 2 };
+    case 'number':
+      return Number.isFinite(value) ? { value: value === 0 ? 0 : value, maxJsonBytes: 24 } : { value: null, maxJsonBytes: 4 };
+    case 'boolean':
+      return { value, maxJsonBytes: 5 };
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return inArray ? { value: null, maxJsonBytes: 4 } : undefined;
+  }
+  if (value === null) return { value: null, maxJsonBytes: 4 };
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    let bytes = 2;
+    for (let i = 0; i < value.length; i++) {
+      const item = copyValue(value[i], String(i), true) as { value: unknown; maxJsonBytes: number };
+      out[i] = item.value;
+      bytes += item.maxJsonBytes + 1;
+    }
+    return { value: Object.freeze(out), maxJsonBytes: bytes };
+  }
+  const out: Record<string, unknown> = {};
+  let bytes = 2;
+  for (const k of Object.keys(value as object)) {
+    const item = copyValue((value as Record<string, unknown>)[k], k, false);
+    if (item === undefined) continue;
+    define(out, k, item.value);
+    bytes += k.length * 6 + 4 + item.maxJsonBytes;
+  }
+  return { value: Object.freeze(out), maxJsonBytes: bytes };
+}
+
+/** Sets `out[key]`, keeping an own `__proto__` key a plain property (as JSON.parse makes it). */
+function define(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+/**
+ * Whether `stored` (a frozen copy) is what copying `source` now would give. Conservative: anything
+ * JSON would transform (toJSON, undefined, non-finite numbers) answers false, and a fresh copy is made.
+ */
+export function sameJson(source: unknown, stored: unknown): boolean {
+  if (source === stored) return typeof source !== 'number' || source !== 0 || Object.is(source, 0);
+  if (source === null || stored === null || typeof source !== 'object' || typeof stored !== 'object') return false;
+  if (Array.isArray(source)) {
+    if (!Array.isArray(stored) || source.length !== stored.length) return false;
+    for (let i = 0; i < source.length; i++) if (!sameJson(source[i], stored[i])) return false;
+    return true;
+  }
+  if (Array.isArray(stored) || typeof (source as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (source instanceof Number || source instanceof String || source instanceof Boolean) return false;
+  const a = Object.keys(source);
+  const b = Object.keys(stored);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i] || !sameJson((source as Record<string, unknown>)[a[i]], (stored as Record<string, unknown>)[b[i]])) return false;
+  }
+  return true;
+}
