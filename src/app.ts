@@ -7,7 +7,8 @@ import type { Config } from './config';
 import type { ValidationEnv } from './validation/validator';
 import type { Store } from './storage/port';
 import { Repository } from './repository/repository';
-import { operatorAccess } from './repository/access';
+import { anonymousAccess, operatorAccess, scopeAccess } from './repository/access';
+import { createAuth } from './auth/runtime';
 import { loadR4Definitions, resourceTypes } from './validation/definitions';
 import { ensureSearchIndexes } from './search/indexes';
 import { reindexIfStale } from './search/reindex';
@@ -39,21 +40,25 @@ export async function prepareStore(store: Store, options: { baseUrl: string; log
 }
 
 /**
- * Builds the HTTP application serving the FHIR API under /fhir, and starts the blob sweep
- * (binary/sweep.ts), which stops when the store is closed.
+ * Builds the HTTP application serving the FHIR API under /fhir (and, when RELAY_AUTH is smart, the
+ * authorization server under /auth, its signing key created in the data directory on first use),
+ * and starts the blob sweep (binary/sweep.ts), which stops when the store is closed.
  */
 export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp {
   loadR4Definitions();
   const guide = implementationGuide();
   const validate = (resource: Resource, env: ValidationEnv, profiles?: readonly string[]) => validateResource(resource, env, { strictProfiles: config.strictProfiles, profiles });
   const binary = { blobs: store.blobs, maxUploadBytes: config.maxUploadBytes, attachmentInlineMaxBytes: config.attachmentInlineMaxBytes };
+  const auth = config.auth === 'smart' ? createAuth(config) : undefined;
   startBlobSweep(store, { intervalMs: config.blobSweepMs, retentionMs: config.blobRetentionMs, log });
   return createHttpApp({
+    auth,
     maxBodyBytes: config.maxBodyBytes,
     health: () => ({ status: 'ok', engine: store.engine }),
     log,
-    contextFor: (requestId) => {
-      const access = operatorAccess;
+    contextFor: (requestId, grant) => {
+      // open: the local operator; smart: the token's scopes (no token reaches only metadata and discovery).
+      const access = !auth ? operatorAccess : grant ? scopeAccess(grant) : anonymousAccess;
       return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary }, store), config };
     },
   });

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { readIssuersFile, type TrustedIssuer } from './auth/issuers-file';
 
 export interface Config {
   port: number;
@@ -24,6 +25,12 @@ export interface Config {
   attachmentInlineMaxBytes: number;
   blobRetentionMs: number;
   blobSweepMs: number;
+  /** `open`: no tokens (loopback HOST only); `smart`: SMART on FHIR bearer tokens on every FHIR request. */
+  auth: 'open' | 'smart';
+  /** External issuers whose tokens are accepted besides Relay's own. */
+  authIssuers: TrustedIssuer[];
+  authTokenTtlMs: number;
+  authClockSkewMs: number;
 }
 
 /** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
@@ -97,7 +104,8 @@ function mongoUri(value: string, variable: string): string | undefined {
 }
 
 function baseUrl(value: string, variable: string, raw: Raw): string {
-  const v = value.trim() || `http://${raw.HOST?.trim() || '127.0.0.1'}:${raw.PORT?.trim() || '8080'}/fhir`;
+  const h = raw.HOST?.trim() || '127.0.0.1';
+  const v = value.trim() || `http://${isIP(h) === 6 ? `[${h}]` : h}:${raw.PORT?.trim() || '8080'}/fhir`;
   let url: URL;
   try {
     url = new URL(v);
@@ -107,6 +115,35 @@ function baseUrl(value: string, variable: string, raw: Raw): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, `"${value}" must be an http or https URL`);
   if (url.search || url.hash) throw new ConfigError(variable, `"${value}" must not have a query or fragment`);
   return v.replace(/\/+$/, '');
+}
+
+function authMode(value: string, variable: string): Config['auth'] {
+  const v = value.trim().toLowerCase();
+  if (v !== 'open' && v !== 'smart') throw new ConfigError(variable, `"${value}" is not an auth mode (open or smart)`);
+  return v;
+}
+
+function issuersFile(value: string, variable: string): TrustedIssuer[] {
+  if (!value.trim()) return [];
+  try {
+    return readIssuersFile(path.resolve(value.trim()));
+  } catch (err) {
+    throw new ConfigError(variable, (err as Error).message);
+  }
+}
+
+function boundedDuration(minMs: number, maxMs: number) {
+  return (value: string, variable: string): number => {
+    const ms = duration(value, variable);
+    if (ms < minMs || ms > maxMs) throw new ConfigError(variable, `${ms} ms is outside ${minMs}..${maxMs} ms`);
+    return ms;
+  };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only hosts an `open` server may bind to. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 /** The schema, in the order the README lists it. */
@@ -207,6 +244,22 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
       return ms;
     },
   },
+  {
+    key: 'auth',
+    env: 'RELAY_AUTH',
+    default: 'open',
+    doc: 'open: no access tokens, allowed only when HOST is a loopback address. smart: every FHIR request except metadata and SMART discovery needs a Bearer access token (see Security).',
+    parse: authMode,
+  },
+  {
+    key: 'authIssuers',
+    env: 'RELAY_AUTH_ISSUERS',
+    default: '',
+    doc: 'Path of a JSON file listing trusted external token issuers: [{ "issuer": "...", "jwksUri": "https://..." } or { "issuer": "...", "jwksFile": "path" }]. Empty: only Relay\'s own issuer.',
+    parse: issuersFile,
+  },
+  { key: 'authTokenTtlMs', env: 'RELAY_AUTH_TOKEN_TTL', default: '5m', doc: 'Lifetime of the access tokens Relay issues (ms, or with s/m/h).', parse: boundedDuration(10_000, 86_400_000) },
+  { key: 'authClockSkewMs', env: 'RELAY_AUTH_CLOCK_SKEW', default: '30s', doc: 'Clock skew tolerated when checking exp, nbf and iat of tokens and client assertions.', parse: boundedDuration(0, 300_000) },
 ];
 
 /** Reads every setting from `raw` (normally process.env); throws ConfigError naming the first bad one. */
@@ -219,6 +272,9 @@ export function loadConfig(raw: Raw): Config {
   const config = out as Config;
   if (config.pageSizeDefault > config.pageSizeMax) {
     throw new ConfigError('RELAY_PAGE_SIZE', `${config.pageSizeDefault} is larger than RELAY_PAGE_SIZE_MAX (${config.pageSizeMax})`);
+  }
+  if (config.auth === 'open' && !isLoopback(config.host)) {
+    throw new ConfigError('RELAY_AUTH', `open (no access tokens) is refused on HOST ${config.host}, which is not a loopback address; set RELAY_AUTH=smart, or HOST=127.0.0.1`);
   }
   return config;
 }

@@ -29,7 +29,15 @@ async function main(): Promise<void> {
     console.error(`Relay cannot start: ${(err as Error).message}`);
     process.exit(1);
   }
-  const app = buildApp({ config, store });
+  let app;
+  try {
+    app = buildApp({ config, store });
+  } catch (err) {
+    // e.g. an unreadable signing key in RELAY_DATA_DIR/auth (RELAY_AUTH=smart)
+    console.error(`Relay cannot start: ${(err as Error).message}`);
+    await store.close();
+    process.exit(1);
+  }
   const server: Server = app.listen(config.port, config.host);
   answerClientErrors(server);
   server.on('error', (err) => {
@@ -40,7 +48,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const where = store.engine === 'embedded' ? `embedded store in ${config.dataDir}` : 'MongoDB';
-    console.log(`Relay listening on http://${config.host}:${port}/fhir (${where}); public base ${config.baseUrl}`);
+    console.log(`Relay listening on http://${config.host}:${port}/fhir (${where}); public base ${config.baseUrl}; auth ${config.auth}`);
   });
   const stop = (signal: string) => {
     console.log(`Relay stopping (${signal})`);

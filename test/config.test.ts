@@ -13,7 +13,7 @@ describe('configuration', () => {
   });
 
   it('derives the base URL from HOST and PORT unless RELAY_BASE_URL is set, without a trailing slash', () => {
-    expect(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).baseUrl).toBe('http://0.0.0.0:9000/fhir');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '9000', RELAY_AUTH: 'smart' }).baseUrl).toBe('http://0.0.0.0:9000/fhir');
     expect(loadConfig({ RELAY_BASE_URL: 'https://relay.example.org/fhir/' }).baseUrl).toBe('https://relay.example.org/fhir');
   });
 

@@ -2,7 +2,7 @@
  * CapabilityStatement generation (R4 capabilitystatement.html): built from what is registered
  * (resource types, interactions, search parameters, operations), never written by hand.
  */
-import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 
 export interface CapabilityFacts {
   baseUrl: string;
@@ -19,6 +19,8 @@ export interface CapabilityFacts {
   /** Operations: system-level ones and per-type ones. */
   operations: readonly { name: string; definition: string; types?: readonly string[] }[];
   formats: readonly string[];
+  /** How clients authorize (rest.security), when the server requires tokens. */
+  security?: CapabilityStatementRestSecurity;
 }
 
 /** The CapabilityStatement describing exactly `facts`. */
@@ -59,6 +61,7 @@ export function buildCapabilityStatement(facts: CapabilityFacts): CapabilityStat
       {
         mode: 'server',
         documentation: 'All interactions are served under this base URL; every error is an OperationOutcome.',
+        ...(facts.security ? { security: facts.security } : {}),
         resource,
         interaction: systemCodes.map((code) => ({ code })) as NonNullable<CapabilityStatement['rest']>[number]['interaction'],
         ...(systemOperations.length ? { operation: systemOperations } : {}),

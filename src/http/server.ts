@@ -1,4 +1,7 @@
-/** The Express application: request ids, body limits, the FHIR router under /fhir, errors as OperationOutcomes. */
+/**
+ * The Express application: request ids, body limits, the FHIR router under /fhir, errors as
+ * OperationOutcomes; with SMART auth also /auth, discovery and the bearer check (./auth.ts).
+ */
 import express, { type Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
@@ -8,11 +11,16 @@ import type { RequestContext } from '../rest/types';
 import { fhirRouter } from './router';
 import { errorHandler, noRoute, type Logger } from './errors';
 import { rawBody } from './body';
+import type { AuthRuntime } from '../auth/runtime';
+import type { Grant } from '../auth/grant';
+import { authRouter, requireBearer, smartConfigurationRoute } from './auth';
 
 export interface HttpOptions {
   maxBodyBytes: number;
-  /** Builds the context of one request from its id. */
-  contextFor: (requestId: string) => RequestContext;
+  /** Builds the context of one request from its id and, on a `smart` server, what its token grants. */
+  contextFor: (requestId: string, grant?: Grant) => RequestContext;
+  /** Set when RELAY_AUTH is smart: /auth, discovery, and a bearer token on every other FHIR request. */
+  auth?: AuthRuntime;
   /** The body of GET /healthz. */
   health: () => Record<string, unknown>;
   log: Logger;
@@ -35,8 +43,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     res.setHeader('X-Request-Id', given && REQUEST_ID.test(given) ? given : randomUUID());
     next();
   });
+  if (options.auth) {
+    app.use('/auth', authRouter(options.auth, options.log));
+    app.get('/fhir/.well-known/smart-configuration', smartConfigurationRoute(options.auth));
+    app.use('/fhir', requireBearer(options.auth));
+  }
   app.use('/fhir', rawBody(options.maxBodyBytes));
-  app.use('/fhir', fhirRouter((_req, res) => options.contextFor(String(res.getHeader('X-Request-Id')))));
+  app.use('/fhir', fhirRouter((_req, res) => options.contextFor(String(res.getHeader('X-Request-Id')), res.locals.grant as Grant | undefined)));
   app.use('/fhir', noRoute);
   app.use(errorHandler(options.maxBodyBytes, options.log));
   return app;

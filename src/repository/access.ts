@@ -1,8 +1,15 @@
 /**
- * The single access point: every storage read and write of the repository asks the caller's policy
- * first. Today the only caller is the local operator; SMART scopes and compartments plug in here.
+ * The single access point: every interaction (rest/interactions.ts runs `authorize` before each
+ * handler, for HTTP requests and for each batch/transaction entry alike) and every storage read and
+ * write of the repository asks the caller's policy. Policies: the local operator of an `open`
+ * server, the anonymous caller of the unauthenticated endpoints, and SMART scopes (SMART App Launch
+ * 2.x scopes-and-launch-context.html; the scope → interaction table is in auth/requirements.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
+import { fail } from '../fhir/outcome';
+import type { Grant } from '../auth/grant';
+import { neededScope, permits, type Letter } from '../auth/scopes';
+import { lettersFor, type AccessInteraction } from '../auth/requirements';
 
 export interface Actor {
   /** Who is asking, e.g. "operator" or a fhirUser reference. */
@@ -10,8 +17,23 @@ export interface Actor {
   display: string;
 }
 
+/** One interaction about to run: what it is and on which resource type(s). */
+export interface AccessRequest {
+  interaction: AccessInteraction;
+  /** The resource type (type and instance level). */
+  type?: string;
+  /** System-level search: the `_type` list, when given. */
+  types?: readonly string[];
+  /** For an $operation: its name (without `$`) and whether it changes state. */
+  operation?: { name: string; affectsState: boolean };
+}
+
 export interface AccessPolicy {
   readonly actor: Actor;
+  /** The token behind the policy (absent for the operator and anonymous callers). */
+  readonly grant?: Grant;
+  /** Throws 403 (code forbidden, naming the scope needed) unless the caller may run this interaction. */
+  authorize(request: AccessRequest): void;
   /** May the caller see this resource type at all (history and search scopes)? */
   canReadType(type: string): boolean;
   /** May the caller see this version of a resource? */
@@ -23,7 +45,64 @@ export interface AccessPolicy {
 /** The local operator of an `open` server: may do everything. */
 export const operatorAccess: AccessPolicy = {
   actor: { reference: 'Device/relay-operator', display: 'local operator' },
+  authorize: () => undefined,
   canReadType: () => true,
   canRead: () => true,
   canWrite: () => true,
 };
+
+/** A caller without a token on a `smart` server (only metadata and discovery reach a handler): may do nothing. */
+export const anonymousAccess: AccessPolicy = {
+  actor: { reference: 'anonymous', display: 'an unauthenticated caller' },
+  authorize: (request) => {
+    throw fail('forbidden', 'forbidden', `${describe(request)} needs an access token`);
+  },
+  canReadType: () => false,
+  canRead: () => false,
+  canWrite: () => false,
+};
+
+/**
+ * The policy of a SMART access token: an interaction on a type is permitted when the union of the
+ * token's scopes grants one of the letters it needs. Launch context (patient, fhirUser) is kept in
+ * `grant` but not enforced yet.
+ */
+export function scopeAccess(grant: Grant): AccessPolicy {
+  const may = (letters: readonly Letter[], type: string) => letters.some((l) => permits(grant.scopes, l, type));
+  const onSomeType = (letters: readonly Letter[]) => grant.scopes.some((s) => !s.restriction && letters.some((l) => s.letters.has(l)));
+  const context = grant.scopes[0]?.context ?? 'system';
+  const deny = (request: AccessRequest, letter: Letter, type: string) =>
+    fail('forbidden', 'forbidden', `${describe(request, type)} needs scope ${neededScope(letter, type, context)}; the token grants: ${scopeList(grant)}`);
+  return {
+    actor: { reference: grant.fhirUser ?? `Device/${grant.clientId}`, display: `client ${grant.clientId}` },
+    grant,
+    authorize(request) {
+      const letters = lettersFor(request.interaction, request.operation);
+      if (letters.length === 0) return;
+      if (request.type !== undefined) {
+        if (!may(letters, request.type)) throw deny(request, letters[0], request.type);
+        return;
+      }
+      if (request.types !== undefined) {
+        for (const type of request.types) if (!may(letters, type)) throw deny(request, letters[0], type);
+        return;
+      }
+      // System level without _type: the repository limits the answer to the types the token may read or search.
+      if (!onSomeType(letters)) throw deny(request, letters[0], '*');
+    },
+    canReadType: (type) => may(['r', 's'], type),
+    canRead: (resource) => may(['r', 's'], resource.resourceType),
+    canWrite: (resource) => may(['c', 'u', 'd'], resource.resourceType),
+  };
+}
+
+function describe(request: AccessRequest, type = request.type): string {
+  const what = request.interaction === 'operation' ? `$${request.operation?.name ?? 'operation'}` : request.interaction;
+  return type && type !== '*' ? `${what} on ${type}` : what;
+}
+
+function scopeList(grant: Grant): string {
+  const all = [...grant.scopes.map((s) => s.text), ...grant.otherScopes];
+  return all.length ? all.join(' ') : '(no scopes)';
+}
+

@@ -5,6 +5,8 @@ import { resourceTypes } from '../validation/definitions';
 import { RELAY_SOFTWARE, STARTED_AT } from '../software';
 import { searchParams } from '../search/registry';
 import type { OperationSpec } from '../operations/registry';
+import { restSecurity } from '../auth/server/discovery';
+import { authUrls } from '../auth/urls';
 
 /** The metadata handler, describing the interactions `registered()` returns when it is called. */
 export function capabilitiesHandler(registered: () => CapabilityFacts['interactions'], operations: readonly OperationSpec[]): Handler {
@@ -27,6 +29,7 @@ export function capabilitiesHandler(registered: () => CapabilityFacts['interacti
         return out;
       }),
       formats: ['application/fhir+json', 'json'],
+      ...(ctx.config.auth === 'smart' ? { security: restSecurity(authUrls(ctx.baseUrl)) } : {}),
     }),
   });
 }

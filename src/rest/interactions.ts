@@ -17,6 +17,7 @@ import { bundleHandler } from './bundle/handler';
 import { patch } from './patch';
 import { conditionalPatch } from './conditional-patch';
 import { OPERATIONS, type OperationSpec } from '../operations/registry';
+import { guarded } from '../auth/guard';
 
 /** R4 CapabilityStatement interaction codes (TypeRestfulInteraction and SystemRestfulInteraction). */
 export type InteractionCode =
@@ -53,8 +54,11 @@ export interface Interaction {
 /** POST [base]: one handler for both batch and transaction, which reads Bundle.type. */
 const postBundle = bundleHandler(() => INTERACTIONS);
 
-/** Ordered: a literal segment (`_history`) must come before a parameter in the same position. */
-export const INTERACTIONS: readonly Interaction[] = [
+/**
+ * Ordered: a literal segment (`_history`) must come before a parameter in the same position. Each
+ * handler runs the caller's access check first (auth/guard.ts), for HTTP and Bundle entries alike.
+ */
+const ROWS: readonly Interaction[] = [
   { code: 'capabilities', level: 'system', method: 'GET', path: '/metadata', handler: capabilitiesHandler(() => INTERACTIONS, OPERATIONS) },
   { code: 'search-system', level: 'system', method: 'GET', path: '/', handler: search },
   // Two rows, one handler: the router mounts the first row of a method and path.
@@ -77,6 +81,8 @@ export const INTERACTIONS: readonly Interaction[] = [
   { code: 'history-instance', level: 'instance', method: 'GET', path: '/:type/:id/_history', handler: history },
   { code: 'vread', level: 'instance', method: 'GET', path: '/:type/:id/_history/:versionId', handler: vread },
 ];
+
+export const INTERACTIONS: readonly Interaction[] = ROWS.map((row) => guarded(row, OPERATIONS));
 
 /** The routes of one operation: POST at each level it serves, and GET too when it changes nothing. */
 function operationRows(op: OperationSpec): Interaction[] {
