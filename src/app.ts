@@ -19,6 +19,7 @@ import { installImplementationGuide } from './conformance/install';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
 import { startBlobSweep } from './binary/sweep';
+import { auditEventsReadOnly, auditRequests, auditWriterFor, withoutAuditListing } from './audit/index';
 
 export interface AppDeps {
   config: Config;
@@ -51,15 +52,20 @@ export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp 
   const binary = { blobs: store.blobs, maxUploadBytes: config.maxUploadBytes, attachmentInlineMaxBytes: config.attachmentInlineMaxBytes };
   const auth = config.auth === 'smart' ? createAuth(config) : undefined;
   startBlobSweep(store, { intervalMs: config.blobSweepMs, retentionMs: config.blobRetentionMs, log });
+  // The audit trail (src/audit): one AuditEvent per request; AuditEvents read-only and out of system-level listings.
+  const audit = auditRequests({ writer: auditWriterFor(store, { baseUrl: config.baseUrl, log }), baseUrl: config.baseUrl, auth: config.auth, log });
+  const visible = withoutAuditListing(store);
   return createHttpApp({
     auth,
+    audit,
     maxBodyBytes: config.maxBodyBytes,
+    hardening: { baseUrl: config.baseUrl, corsOrigins: config.corsOrigins, rateLimit: config.rateLimit },
     health: () => ({ status: 'ok', engine: store.engine }),
     log,
     contextFor: (requestId, grant) => {
       // open: the local operator; smart: the token's scopes (no token reaches only metadata and discovery).
-      const access = !auth ? operatorAccess : grant ? scopeAccess(grant) : anonymousAccess;
-      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(store, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary }, store), config };
+      const access = auditEventsReadOnly(!auth ? operatorAccess : grant ? scopeAccess(grant, { organisationRule: config.accessOrganisationRule }) : anonymousAccess);
+      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(visible, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary }, visible), config };
     },
   });
 }

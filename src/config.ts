@@ -25,12 +25,20 @@ export interface Config {
   attachmentInlineMaxBytes: number;
   blobRetentionMs: number;
   blobSweepMs: number;
+  /** Key file of the keys Binary content is encrypted with at rest; undefined: `<dataDir>/blob-keys.json` (embedded). */
+  blobKeyFile: string | undefined;
   /** `open`: no tokens (loopback HOST only); `smart`: SMART on FHIR bearer tokens on every FHIR request. */
   auth: 'open' | 'smart';
   /** External issuers whose tokens are accepted besides Relay's own. */
   authIssuers: TrustedIssuer[];
   authTokenTtlMs: number;
   authClockSkewMs: number;
+  /** user/ scopes: a practitioner's organisations' consults are theirs too (src/access/consults.ts). */
+  accessOrganisationRule: boolean;
+  /** Web origins allowed to call the API from a browser (CORS), normalised; ['*']: any (smart only). */
+  corsOrigins: string[];
+  /** Requests per minute per client (token bucket); 0: no limit. */
+  rateLimit: number;
 }
 
 /** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
@@ -140,6 +148,28 @@ function boundedDuration(minMs: number, maxMs: number) {
   };
 }
 
+/** RELAY_CORS_ORIGINS: comma-separated scheme://host[:port] origins, or * alone. */
+function corsOrigins(value: string, variable: string): string[] {
+  const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (items.includes('*')) {
+    if (items.length > 1) throw new ConfigError(variable, '* must stand alone');
+    return ['*'];
+  }
+  return items.map((item) => {
+    const url = URL.canParse(item) ? new URL(item) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+      throw new ConfigError(variable, `"${item}" is not an origin (scheme://host[:port], no path)`);
+    }
+    return url.origin;
+  });
+}
+
+/** RELAY_RATE_LIMIT: a whole number; empty means 1200 with RELAY_AUTH=smart and 0 (off) with open. */
+function rateLimit(value: string, variable: string, raw: Raw): number {
+  if (value.trim() === '') return (raw.RELAY_AUTH ?? '').trim().toLowerCase() === 'smart' ? 1200 : 0;
+  return integer(0, 1_000_000)(value, variable);
+}
+
 /** 127.0.0.0/8, ::1 and localhost: the only hosts an `open` server may bind to. */
 export function isLoopback(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
@@ -245,6 +275,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     },
   },
   {
+    key: 'blobKeyFile',
+    env: 'RELAY_BLOB_KEY_FILE',
+    default: '',
+    doc: 'Path of the JSON key file Binary content is encrypted with at rest (AES-256-GCM): { "current": "<id>", "keys": { "<id>": "<base64 of 32 bytes>" } }; make one with npm run blob-key -- new <file>. Empty: the embedded engine creates <RELAY_DATA_DIR>/blob-keys.json on first start; with MongoDB, content is stored unencrypted.',
+    parse: (value) => (value.trim() ? path.resolve(value.trim()) : undefined),
+  },
+  {
     key: 'auth',
     env: 'RELAY_AUTH',
     default: 'open',
@@ -260,6 +297,27 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   },
   { key: 'authTokenTtlMs', env: 'RELAY_AUTH_TOKEN_TTL', default: '5m', doc: 'Lifetime of the access tokens Relay issues (ms, or with s/m/h).', parse: boundedDuration(10_000, 86_400_000) },
   { key: 'authClockSkewMs', env: 'RELAY_AUTH_CLOCK_SKEW', default: '30s', doc: 'Clock skew tolerated when checking exp, nbf and iat of tokens and client assertions.', parse: boundedDuration(0, 300_000) },
+  {
+    key: 'accessOrganisationRule',
+    env: 'RELAY_ACCESS_ORGANISATION_RULE',
+    default: 'false',
+    doc: "user/ scopes of a practitioner: true also grants the consults that the Organization of one of their PractitionerRoles (or any PractitionerRole of it) requested, performs or owns (see Security).",
+    parse: boolean,
+  },
+  {
+    key: 'corsOrigins',
+    env: 'RELAY_CORS_ORIGINS',
+    default: '',
+    doc: 'Comma-separated web origins (https://app.example.org) whose pages may call the API from a browser (CORS); requests from other origins are refused with 403. *: any origin, only with RELAY_AUTH=smart. Empty: none.',
+    parse: corsOrigins,
+  },
+  {
+    key: 'rateLimit',
+    env: 'RELAY_RATE_LIMIT',
+    default: '',
+    doc: 'Requests per minute per client (the token\'s client, else the remote address; /auth per address), with bursts up to that number; more gets 429 with Retry-After. 0: no limit. Empty: 1200 with RELAY_AUTH=smart, 0 with open.',
+    parse: rateLimit,
+  },
 ];
 
 /** Reads every setting from `raw` (normally process.env); throws ConfigError naming the first bad one. */
@@ -272,6 +330,9 @@ export function loadConfig(raw: Raw): Config {
   const config = out as Config;
   if (config.pageSizeDefault > config.pageSizeMax) {
     throw new ConfigError('RELAY_PAGE_SIZE', `${config.pageSizeDefault} is larger than RELAY_PAGE_SIZE_MAX (${config.pageSizeMax})`);
+  }
+  if (config.auth === 'open' && config.corsOrigins.includes('*')) {
+    throw new ConfigError('RELAY_CORS_ORIGINS', '* (any web origin) is refused with RELAY_AUTH=open: every web page the operator opens could read and write the data; list the origins, or set RELAY_AUTH=smart');
   }
   if (config.auth === 'open' && !isLoopback(config.host)) {
     throw new ConfigError('RELAY_AUTH', `open (no access tokens) is refused on HOST ${config.host}, which is not a loopback address; set RELAY_AUTH=smart, or HOST=127.0.0.1`);

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const log = (msg: string) => console.error(msg);
   let store;
   try {
-    store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes, log });
+    store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes, blobKeyFile: config.blobKeyFile, log });
     await prepareStore(store, { baseUrl: config.baseUrl, log });
   } catch (err) {
     console.error(`Relay cannot start: ${(err as Error).message}`);

@@ -134,8 +134,8 @@ describe('scopes, v1 and v2', () => {
     expect((await t.request.post('/fhir/Patient').set(auth).send(patient('X'))).status).toBe(403);
   });
 
-  it('v1 user/Observation.write creates, updates and deletes Observations', async () => {
-    const auth = await as('user/Observation.write');
+  it('v1 system/Observation.write creates, updates and deletes Observations (user/ scopes need a fhirUser: test/access-consult.test.ts)', async () => {
+    const auth = await as('system/Observation.write');
     const id = (await t.request.post('/fhir/Observation').set(auth).send({ resourceType: 'Observation', status: 'preliminary', code: { text: 'x' } }).expect(201)).body.id;
     await t.request.put(`/fhir/Observation/${id}`).set(auth).send({ resourceType: 'Observation', id, status: 'final', code: { text: 'x' } }).expect(200);
     await t.request.delete(`/fhir/Observation/${id}`).set(auth).expect(200);

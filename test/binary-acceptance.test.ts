@@ -8,6 +8,7 @@
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { makeDataDir, startServerProcess, startTestApp, type ServerProcess, type TestApp } from './helpers/test-app';
 import {
   blobFiles,
@@ -78,7 +79,8 @@ describe('Binary: large uploads, ranges and the FHIR JSON form', () => {
 
       // Stored once under its SHA-256, and nothing left behind in tmp/.
       expect(await blobFiles(t.dataDir)).toContain(blobPath(expected));
-      expect((await fs.stat(path.join(t.dataDir, 'blobs', blobPath(expected)))).size).toBe(size);
+      // Encrypted at rest: the header, then each 64 KiB chunk with its 16-byte tag (src/storage/crypto/sealed.ts).
+      expect((await fs.stat(path.join(t.dataDir, 'blobs', blobPath(expected)))).size).toBe(sealedSize(size, path.join(t.dataDir, 'blob-keys.json')));
       expect(await tmpFiles(t.dataDir)).toEqual([]);
 
       const tail = await get(t.origin, `/fhir/Binary/${id}`, { range: `bytes=${size - 70_000}-${size - 1}` });
@@ -501,3 +503,9 @@ describe('Binary content across a crash of the server process', () => {
     90_000,
   );
 });
+
+/** Bytes on disk of `size` bytes of content encrypted with the current key of `keyFile` (header: 26 bytes + key id). */
+function sealedSize(size: number, keyFile: string): number {
+  const current = (JSON.parse(readFileSync(keyFile, 'utf8')) as { current: string }).current;
+  return 26 + current.length + size + 16 * Math.max(1, Math.ceil(size / 65536));
+}

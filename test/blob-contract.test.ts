@@ -1,7 +1,7 @@
 /**
  * The blob store contract (src/storage/blobs.ts): the same behaviour tests against every engine. The
  * embedded engine (files in the data directory) always runs; GridFS runs when MONGODB_URI is set (a
- * fresh database per run, dropped afterwards), and says so when it is skipped.
+ * fresh database per run, dropped afterwards, with a blob key file), and says so when it is skipped.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,12 +12,15 @@ import { MongoClient } from 'mongodb';
 import { openStore } from '../src/storage/open';
 import { BlobTooLargeError, type BlobStore } from '../src/storage/blobs';
 import type { Store } from '../src/storage/port';
+import { MAGIC } from '../src/storage/crypto/sealed';
 
 interface Engine {
   name: string;
   open(): Promise<Store>;
   /** Names of leftover partial uploads (embedded: files in blobs/tmp). */
   leftovers(): Promise<string[]>;
+  /** The bytes the engine keeps for a content (embedded: its file; GridFS: its chunks, in order). */
+  stored(sha256: string): Promise<Buffer>;
   cleanup(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ function embedded(): Engine {
       return openStore({ dataDir: dir, journalCompactBytes: 1 << 20 });
     },
     leftovers: () => fs.readdir(path.join(dir, 'blobs', 'tmp')),
+    stored: (key) => fs.readFile(path.join(dir, 'blobs', key.slice(0, 2), key)),
     cleanup: () => fs.rm(dir, { recursive: true, force: true }),
   };
 }
@@ -37,9 +41,24 @@ function embedded(): Engine {
 function mongo(uri: string): Engine {
   const db = `relay_blobs_${process.pid}_${Date.now()}`;
   const dbUri = uri.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]*)(\/[^?]*)?/, `$1/${db}`);
+  // GridFS content is encrypted only with a configured key file (RELAY_BLOB_KEY_FILE).
+  const keyFile = path.join(os.tmpdir(), `${db}-keys.json`);
   return {
     name: 'mongodb',
-    open: () => openStore({ dataDir: '', mongodbUri: dbUri, journalCompactBytes: 0 }),
+    async open() {
+      await fs.writeFile(keyFile, JSON.stringify({ current: 'k1', keys: { k1: Buffer.alloc(32, 1).toString('base64') } }), { mode: 0o600 });
+      return openStore({ dataDir: '', mongodbUri: dbUri, journalCompactBytes: 0, blobKeyFile: keyFile });
+    },
+    async stored(key) {
+      const client = new MongoClient(dbUri);
+      try {
+        const file = await client.db().collection('blobs.files').findOne({ filename: key });
+        const chunks = await client.db().collection('blobs.chunks').find({ files_id: file?._id }).sort({ n: 1 }).toArray();
+        return Buffer.concat(chunks.map((c) => Buffer.from((c.data as { buffer: Uint8Array }).buffer)));
+      } finally {
+        await client.close();
+      }
+    },
     async leftovers() {
       const client = new MongoClient(dbUri);
       try {
@@ -49,6 +68,7 @@ function mongo(uri: string): Engine {
       }
     },
     async cleanup() {
+      await fs.rm(keyFile, { force: true });
       const client = new MongoClient(dbUri);
       try {
         await client.db().dropDatabase();
@@ -93,6 +113,16 @@ describe.each(engines)('blob store contract: $name', (engine) => {
     expect(await blobs.stat(put.sha256)).toEqual({ sha256: put.sha256, size: content.length });
     expect((await readAll(await blobs.get(put.sha256))).equals(content)).toBe(true);
     expect(await blobs.list()).toEqual([put.sha256]);
+  });
+
+  it('keeps the content encrypted: the stored bytes hold none of it, and start with the header magic', async () => {
+    const content = Buffer.concat(Array.from({ length: 3000 }, (_, i) => createHash('sha256').update(String(i)).digest()));
+    const { sha256: key } = await blobs.put(Readable.from([content]), { maxBytes: 1 << 20 });
+    const stored = await engine.stored(key);
+    expect(stored.subarray(0, MAGIC.length).equals(MAGIC)).toBe(true);
+    for (const at of [0, 65_536, 90_000]) expect(stored.includes(content.subarray(at, at + 64))).toBe(false);
+    expect((await readAll(await blobs.get(key))).equals(content)).toBe(true);
+    expect(await blobs.stat(key)).toEqual({ sha256: key, size: content.length });
   });
 
   it('stores identical content once', async () => {

@@ -1,7 +1,7 @@
 /**
  * What a verified access token grants (SMART App Launch 2.x backend-services.html and
- * scopes-and-launch-context.html): the scopes, and the launch context claims kept for the next
- * increment (patient and fhirUser compartments are parsed but NOT enforced yet).
+ * scopes-and-launch-context.html): the scopes, and the launch context claims that select which
+ * instances the token sees (access/restriction.ts).
  */
 import type { ResourceScope } from './scopes';
 
@@ -16,11 +16,11 @@ export interface Grant {
   scopes: ResourceScope[];
   /** Other scopes (openid, fhirUser, launch/patient, ...), as written. */
   otherScopes: string[];
-  /** The `patient` claim: the patient in context (not enforced yet). */
+  /** The `patient` claim: the patient in context (`Patient/<id>` or a bare id); patient/ scopes see its compartment. */
   patient?: string;
-  /** The `fhirUser` claim: Practitioner, PractitionerRole or Patient reference (not enforced yet). */
+  /** The `fhirUser` claim: Practitioner, PractitionerRole or Patient reference; user/ scopes see that user's consults or compartment. */
   fhirUser?: string;
-  /** The `organization` claim: the client's organisation reference (not enforced yet). */
+  /** The `organization` claim: the client's organisation reference; system/ scopes then see only its consults. */
   organization?: string;
   /** `jti` and `exp` (epoch seconds) of the token. */
   tokenId?: string;

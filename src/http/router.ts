@@ -68,7 +68,10 @@ function run(interaction: Interaction, contextFor: ContextFactory) {
         },
       };
       const ctx = contextFor(req, res);
+      // For the audit trail (src/audit/http.ts): what ran, for whom, and its result.
+      const seen = (res.locals.fhir = { interaction: interaction.code, request: fhirRequest, access: ctx.access } as { result?: unknown });
       const result = await handler(ctx, fhirRequest);
+      seen.result = result;
       await sendResult(res, result, {
         baseUrl: ctx.baseUrl,
         mediaType: mediaType ?? (result.content || result.kind !== 'ok' ? FHIR_JSON : negotiate()),

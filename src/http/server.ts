@@ -4,7 +4,7 @@
  */
 import express, { type Express } from 'express';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { issue, outcome } from '../fhir/outcome';
 import type { RequestContext } from '../rest/types';
@@ -14,6 +14,8 @@ import { rawBody } from './body';
 import type { AuthRuntime } from '../auth/runtime';
 import type { Grant } from '../auth/grant';
 import { authRouter, requireBearer, smartConfigurationRoute } from './auth';
+import { hardening, type HardeningOptions } from './hardening';
+import { RAW_SECURITY_HEADERS } from './hardening/headers';
 
 export interface HttpOptions {
   maxBodyBytes: number;
@@ -24,6 +26,10 @@ export interface HttpOptions {
   /** The body of GET /healthz. */
   health: () => Record<string, unknown>;
   log: Logger;
+  /** Records an AuditEvent for every request under /fhir and to /auth/token (src/audit/http.ts). */
+  audit?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  /** Security headers, CORS allow-list and rate limit (./hardening). */
+  hardening: HardeningOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9\-._:]{1,128}$/;
@@ -35,22 +41,27 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const guard = hardening(options.hardening);
+  app.use(guard.edge);
   app.get('/healthz', (_req, res) => {
     res.json(options.health());
   });
+  if (options.audit) app.use(['/fhir', '/auth/token'], options.audit);
   app.use('/fhir', (req, res, next) => {
     const given = req.get('x-request-id');
     res.setHeader('X-Request-Id', given && REQUEST_ID.test(given) ? given : randomUUID());
     next();
   });
   if (options.auth) {
-    app.use('/auth', authRouter(options.auth, options.log));
+    app.use('/auth', guard.limitAuth, authRouter(options.auth, options.log));
     app.get('/fhir/.well-known/smart-configuration', smartConfigurationRoute(options.auth));
     app.use('/fhir', requireBearer(options.auth));
   }
+  app.use('/fhir', guard.limitFhir);
   app.use('/fhir', rawBody(options.maxBodyBytes));
   app.use('/fhir', fhirRouter((_req, res) => options.contextFor(String(res.getHeader('X-Request-Id')), res.locals.grant as Grant | undefined)));
-  app.use('/fhir', noRoute);
+  // Any other path too: a 404 OperationOutcome with Relay's headers rather than Express's HTML page.
+  app.use(noRoute);
   app.use(errorHandler(options.maxBodyBytes, options.log));
   return app;
 }
@@ -66,7 +77,7 @@ export function answerClientErrors(server: Server): void {
     const text = status === 431 ? 'the request line and headers are larger than 16 KB; shorten the URL (or use POST _search)' : `the request could not be parsed as HTTP (${err.code ?? err.message})`;
     const body = JSON.stringify(outcome([issue('error', status === 431 ? 'too-costly' : 'structure', text)]));
     socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${RAW_SECURITY_HEADERS}Connection: close\r\n\r\n${body}`,
     );
   });
 }

@@ -4,12 +4,20 @@
  * write of the repository asks the caller's policy. Policies: the local operator of an `open`
  * server, the anonymous caller of the unauthenticated endpoints, and SMART scopes (SMART App Launch
  * 2.x scopes-and-launch-context.html; the scope → interaction table is in auth/requirements.ts).
+ *
+ * Two levels: resource types (scopes: `authorize`, `canReadType`, `canRead`, `canWrite`) and, for
+ * tokens, the instances below them (`restriction`, src/access/: the patient compartment of patient/
+ * scopes, the consults of a practitioner's user/ scopes or of an organisation's system/ client, and
+ * Binary only through a resource that links it). The repository resolves the restriction once per
+ * call and applies it on every read, search, include, history and write.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { fail } from '../fhir/outcome';
 import type { Grant } from '../auth/grant';
 import { neededScope, permits, type Letter } from '../auth/scopes';
 import { lettersFor, type AccessInteraction } from '../auth/requirements';
+import type { Restriction } from '../access/visible';
+import { restrictionFor, type RestrictionOptions } from '../access/restriction';
 
 export interface Actor {
   /** Who is asking, e.g. "operator" or a fhirUser reference. */
@@ -40,6 +48,8 @@ export interface AccessPolicy {
   canRead(resource: Resource): boolean;
   /** May the caller create, update or delete this resource (the new content, or the current one on delete)? */
   canWrite(resource: Resource): boolean;
+  /** Which instances of the permitted types the caller may see and change; absent: all of them (the operator). */
+  readonly restriction?: Restriction;
 }
 
 /** The local operator of an `open` server: may do everything. */
@@ -64,10 +74,10 @@ export const anonymousAccess: AccessPolicy = {
 
 /**
  * The policy of a SMART access token: an interaction on a type is permitted when the union of the
- * token's scopes grants one of the letters it needs. Launch context (patient, fhirUser) is kept in
- * `grant` but not enforced yet.
+ * token's scopes grants one of the letters it needs; the instances visible are those of the
+ * restriction the token's launch context and organisation select (access/restriction.ts).
  */
-export function scopeAccess(grant: Grant): AccessPolicy {
+export function scopeAccess(grant: Grant, options: RestrictionOptions = {}): AccessPolicy {
   const may = (letters: readonly Letter[], type: string) => letters.some((l) => permits(grant.scopes, l, type));
   const onSomeType = (letters: readonly Letter[]) => grant.scopes.some((s) => !s.restriction && letters.some((l) => s.letters.has(l)));
   const context = grant.scopes[0]?.context ?? 'system';
@@ -93,6 +103,7 @@ export function scopeAccess(grant: Grant): AccessPolicy {
     canReadType: (type) => may(['r', 's'], type),
     canRead: (resource) => may(['r', 's'], resource.resourceType),
     canWrite: (resource) => may(['c', 'u', 'd'], resource.resourceType),
+    restriction: restrictionFor(grant, options),
   };
 }
 

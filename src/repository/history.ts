@@ -32,15 +32,29 @@ export function keyOf(doc: HistoryDoc): HistoryKey {
   return { ms: doc.lastUpdatedMs, type: doc.type, id: doc.id, versionId: doc.versionId };
 }
 
-/** Reads one page of history across the types in scope. */
-export async function readHistory(db: Collections, query: HistoryQuery, typeVisible: (type: string) => boolean): Promise<HistoryPage> {
-  const types = query.type ? [query.type] : (await historyTypes(db)).filter(typeVisible);
-  const base = baseFilter(query);
+/**
+ * Reads one page of history across the types in scope. `visibleIds` (callers restricted to a
+ * compartment or to consults) names the resources of a type whose versions may be shown
+ * (undefined: all); a type with none is not read at all.
+ */
+export async function readHistory(
+  db: Collections,
+  query: HistoryQuery,
+  typeVisible: (type: string) => boolean,
+  visibleIds?: (type: string) => Promise<string[] | undefined>,
+): Promise<HistoryPage> {
+  const candidates = query.type ? [query.type] : (await historyTypes(db)).filter(typeVisible);
+  const restricted = new Map<string, string[] | undefined>();
+  for (const type of candidates) restricted.set(type, visibleIds ? await visibleIds(type) : undefined);
+  const types = candidates.filter((t) => restricted.get(t)?.length !== 0);
+  const common = baseFilter(query);
   const newer = query.cursor?.direction === 'newer';
   const order = newer ? 1 : -1;
   const sort = { lastUpdatedMs: order, id: order, versionId: order } as const;
   const perType = await Promise.all(
     types.map(async (type) => {
+      const ids = restricted.get(type);
+      const base = ids ? { $and: [common, { id: { $in: ids } }] } : common;
       const filter = query.cursor ? { $and: [base, cursorFilter(type, query.cursor)] } : base;
       const history = db.collection<HistoryDoc>(historyCollection(type));
       const [docs, total] = await Promise.all([history.find(filter, { sort, limit: query.count + 1 }), history.countDocuments(base)]);

@@ -12,6 +12,7 @@ import { searchParams } from '../search/registry';
 import { extractParam } from '../search/extract/index';
 import { spField } from '../search/compile/fields';
 import type { AccessPolicy } from './access';
+import type { Visible } from '../access/visible';
 import { currentCollection, type CurrentDoc } from './documents';
 
 const MAX_ROUNDS = 4;
@@ -21,6 +22,8 @@ export const MAX_INCLUDED = 1000;
 export interface IncludeOptions {
   baseUrl: string;
   access: AccessPolicy;
+  /** The caller's compartment or consults: included resources must lie inside (reverse includes are filtered in the query). */
+  visible?: Visible;
 }
 
 /** The included resources for `matches` (never one of the matches, never twice). */
@@ -31,10 +34,10 @@ export async function readIncludes(db: Collections, matches: Resource[], include
   for (let round = 0; round < MAX_ROUNDS && frontier.length > 0 && included.length < MAX_INCLUDED; round++) {
     const forward = include.filter((s) => round === 0 || s.iterate);
     const reverse = revinclude.filter((s) => round === 0 || s.iterate);
-    const found = [...(await forwardIncludes(db, frontier, forward, options)), ...(await reverseIncludes(db, frontier, reverse))];
+    const found = [...(await forwardIncludes(db, frontier, forward, options)), ...(await reverseIncludes(db, frontier, reverse, options.visible))];
     frontier = [];
     for (const resource of found) {
-      if (seen.has(key(resource)) || !options.access.canRead(resource) || included.length >= MAX_INCLUDED) continue;
+      if (seen.has(key(resource)) || !options.access.canRead(resource) || (options.visible && !options.visible.contains(resource)) || included.length >= MAX_INCLUDED) continue;
       seen.add(key(resource));
       included.push(resource);
       frontier.push(resource);
@@ -59,13 +62,15 @@ async function forwardIncludes(db: Collections, sources: Resource[], specs: Incl
   return readByIds(db, wanted);
 }
 
-async function reverseIncludes(db: Collections, targets: Resource[], specs: IncludeSpec[]): Promise<Resource[]> {
+async function reverseIncludes(db: Collections, targets: Resource[], specs: IncludeSpec[], visible: Visible | undefined): Promise<Resource[]> {
   const out: Resource[] = [];
   for (const spec of specs) {
     const refs = targets.filter((t) => !spec.targetType || t.resourceType === spec.targetType).map(key);
     if (refs.length === 0) continue;
     for (const def of referenceParams(spec)) {
-      const docs = await db.collection<CurrentDoc>(currentCollection(spec.sourceType)).find({ deleted: false, [spField(def.code, 'r')]: { $in: refs } }, { limit: MAX_INCLUDED });
+      const scope = visible?.filter(spec.sourceType);
+      const base = { deleted: false, [spField(def.code, 'r')]: { $in: refs } };
+      const docs = await db.collection<CurrentDoc>(currentCollection(spec.sourceType)).find(scope ? { $and: [base, scope] } : base, { limit: MAX_INCLUDED });
       out.push(...docs.map((d) => d.resource as Resource));
     }
   }

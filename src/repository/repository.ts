@@ -26,6 +26,8 @@ import type { ByteRange } from '../storage/blobs';
 import type { Readable } from 'node:stream';
 import type { ValidationEnv } from '../validation/validator';
 import { validationEnv } from './validation-env';
+import type { Visible } from '../access/visible';
+import { binaryHeldFor } from '../access/binary';
 
 export interface RepositoryDeps {
   /**
@@ -160,7 +162,7 @@ export class Repository {
     const doc = await this.db.collection<CurrentDoc>(currentCollection(type)).findOne({ _id: id });
     if (!doc) throw notFound(`${type}/${id} is not known`);
     if (doc.deleted || !doc.resource) throw gone(`${type}/${id} was deleted (version ${doc.versionId} at ${doc.lastUpdated})`);
-    return this.visible(doc.resource) as T;
+    return (await this.reveal(doc.resource)) as T;
   }
 
   /** vread: one version; 404 when that version never existed, 410 when it records a deletion. */
@@ -170,7 +172,7 @@ export class Repository {
     const doc = Number.isNaN(n) ? null : await this.db.collection<HistoryDoc>(historyCollection(type)).findOne({ _id: historyKey(id, n) });
     if (!doc) throw notFound(`${type}/${id} has no version ${versionId}`);
     if (!doc.resource) throw gone(`version ${versionId} of ${type}/${id} records its deletion`);
-    return this.visible(doc.resource) as T;
+    return (await this.reveal(doc.resource)) as T;
   }
 
   /**
@@ -204,7 +206,7 @@ export class Repository {
         throw preconditionFailed(`If-Match names version ${ifMatch} of ${type}/${id}, but the resource is ${actual}`);
       }
       if (current && !current.deleted && current.resource) {
-        if (!this.deps.access.canWrite(current.resource)) throw forbidden(type, id);
+        if (!this.deps.access.canWrite(current.resource) || !(await this.mayWrite(current.resource, 'current', db))) throw forbidden(type, id);
         if (sameContent(current.resource, resource) && current.blob?.sha256 === prepared.blob?.sha256) return { resource: this.visible(current.resource) as T, created: false };
       }
       const versionId = current ? current.versionId + 1 : 1;
@@ -231,7 +233,7 @@ export class Repository {
       const collection = db.collection<CurrentDoc>(currentCollection(type));
       const current = await collection.findOne({ _id: id });
       if (!current || current.deleted || !current.resource) return {};
-      if (!this.deps.access.canWrite(current.resource)) throw forbidden(type, id);
+      if (!this.deps.access.canWrite(current.resource) || !(await this.mayWrite(current.resource, 'current', db))) throw forbidden(type, id);
       const versionId = current.versionId + 1;
       const now = this.now();
       const doc: CurrentDoc = { _id: id, versionId, lastUpdated: now.toISOString(), lastUpdatedMs: now.getTime(), deleted: true, resource: null };
@@ -247,8 +249,23 @@ export class Repository {
   /** history at instance, type or system level, newest first, with keyset paging. */
   async history(query: HistoryQuery): Promise<HistoryPage> {
     if (query.type) this.assertReadableType(query.type);
-    const page = await readHistory(this.db, query, (type) => this.deps.access.canReadType(type));
-    page.entries = page.entries.filter((e) => !e.resource || this.deps.access.canRead(e.resource));
+    const scope = await this.scope();
+    if (scope && query.type && query.id !== undefined) {
+      // Instance history of a resource the caller may not see: 403, as its read would answer.
+      const current = await this.db.collection<CurrentDoc>(currentCollection(query.type)).findOne({ _id: query.id });
+      if (current?.resource && !current.deleted) await this.reveal(current.resource, scope);
+    }
+    // Restricted callers: only versions of resources currently visible (their ids, through the compiled filter).
+    const visibleIds = scope
+      ? async (type: string) => {
+          const filter = scope.filter(type);
+          if (!filter) return undefined;
+          const docs = await this.db.collection<CurrentDoc>(currentCollection(type)).find({ $and: [{ deleted: false }, filter] }, { projection: { _id: 1 } });
+          return docs.map((d) => d._id);
+        }
+      : undefined;
+    const page = await readHistory(this.db, query, (type) => this.deps.access.canReadType(type), visibleIds);
+    page.entries = page.entries.filter((e) => !e.resource || (this.deps.access.canRead(e.resource) && (!scope || scope.contains(e.resource))));
     return page;
   }
 
@@ -258,8 +275,9 @@ export class Repository {
     const { access, baseUrl } = this.deps;
     // Only real resource types: not `Patient_history`, nor the conditional-write guards (`_conditional`).
     const allTypes = async () => (await this.db.listCollections()).filter((n) => isResourceType(n));
-    const page = await searchPage(this.db, query, { baseUrl, count, access, allTypes });
-    const included = query.include.length || query.revinclude.length ? await readIncludes(this.db, page.matches, query.include, query.revinclude, { baseUrl, access }) : [];
+    const visible = await this.scope();
+    const page = await searchPage(this.db, query, { baseUrl, count, access, allTypes, visible });
+    const included = query.include.length || query.revinclude.length ? await readIncludes(this.db, page.matches, query.include, query.revinclude, { baseUrl, access, visible }) : [];
     return { ...page, included };
   }
 
@@ -338,7 +356,33 @@ export class Repository {
     if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
       throw new OperationOutcomeError('invalid', outcome(issues));
     }
-    if (!this.deps.access.canWrite(resource)) throw forbidden(resource.resourceType, resource.id ?? '');
+    if (!this.deps.access.canWrite(resource) || !(await this.mayWrite(resource, 'new'))) throw forbidden(resource.resourceType, resource.id ?? '');
+  }
+
+  /** The instances the caller may see (access/visible.ts), resolved through this repository's collections; undefined: all. */
+  private async scope(db: Collections = this.db): Promise<Visible | undefined> {
+    const restriction = this.deps.access.restriction;
+    return restriction ? restriction.resolve(db, this.deps.baseUrl) : undefined;
+  }
+
+  private async mayWrite(resource: Resource, state: 'new' | 'current', db: Collections = this.db): Promise<boolean> {
+    const scope = await this.scope(db);
+    return !scope || scope.mayWrite(resource, state);
+  }
+
+  /**
+   * The resource, when the caller may see it: 404 when its type is hidden from the caller's scopes,
+   * 403 (forbidden, without any content) when it lies outside the caller's compartment or consults;
+   * a Binary is visible when a resource the caller sees links it (access/binary.ts).
+   */
+  private async reveal(resource: Resource, known?: Visible): Promise<Resource> {
+    const access = this.deps.access;
+    const visible = this.visible(resource);
+    const scope = known ?? (await this.scope());
+    if (!scope || scope.contains(visible)) return visible;
+    if (visible.resourceType === 'Binary' && (await binaryHeldFor(this.db, visible.id as string, scope, (r) => access.canRead(r), this.deps.baseUrl))) return visible;
+    const how = visible.resourceType === 'Binary' ? 'no resource it may see links this Binary' : `it lies outside ${scope.describe}`;
+    throw fail('forbidden', 'forbidden', `${visible.resourceType}/${visible.id} may not be read by ${access.actor.display}: ${how}`);
   }
 
   /** Sets the server-owned meta.versionId and meta.lastUpdated. */
@@ -396,8 +440,10 @@ function binaryFacts(db: Collections): BinaryLookup {
   };
 }
 
+/** 403: the write would touch a resource outside what the caller may change (its scopes, compartment or consults). */
 function forbidden(type: string, id: string): OperationOutcomeError {
-  return fail('not-found', 'forbidden', `${type}/${id} may not be changed by this caller`);
+  const what = id ? `${type}/${id}` : `this ${type}`;
+  return fail('forbidden', 'forbidden', `${what} may not be written by this caller: it lies outside what the token may change (its patient compartment or consults; README "Security")`);
 }
 
 /** Same content apart from the server-owned meta.versionId and meta.lastUpdated. */

@@ -2,6 +2,8 @@
  * Runs a parsed search (search/ast.ts) against the current-version collections: compiles the filter,
  * reads one page in `_sort` order with keyset cursors, counts when asked, and applies the caller's
  * access policy. A system-level search walks the types in name order (type, then `_sort`, then id).
+ * A caller restricted to a compartment or to consults (access/visible.ts) has its visibility filter
+ * ANDed into each type's compiled filter, so pages, cursors and `total` count only what it may see.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Collections, Filter } from '../storage/port';
@@ -9,6 +11,7 @@ import type { SearchQuery } from '../search/ast';
 import { compileFilter } from '../search/compile/index';
 import { collectionResolver } from '../search/compile/resolver';
 import type { AccessPolicy } from './access';
+import type { Visible } from '../access/visible';
 import { currentCollection, type CurrentDoc } from './documents';
 import { cursorFilter, decodeSearchCursor, orderKeys, sortDocument, sortValuesOf, type SearchCursor } from './search-cursor';
 
@@ -19,6 +22,8 @@ export interface SearchOptions {
   access: AccessPolicy;
   /** Every type that may hold resources (system-level search without `_type`). */
   allTypes: () => Promise<string[]>;
+  /** The caller's instance-level restriction, when it has one. */
+  visible?: Visible;
 }
 
 export interface SearchPage {
@@ -36,7 +41,11 @@ export async function searchPage(db: Collections, query: SearchQuery, options: S
   );
   const resolve = collectionResolver((type) => db.collection(currentCollection(type)), { baseUrl: options.baseUrl });
   const filters = new Map<string, Filter>();
-  for (const type of types) filters.set(type, await compileFilter(query, resolve, { baseUrl: options.baseUrl }));
+  for (const type of types) {
+    const compiled = await compileFilter(query, resolve, { baseUrl: options.baseUrl });
+    const scope = options.visible?.filter(type);
+    filters.set(type, scope ? { $and: [compiled, scope] } : compiled);
+  }
 
   const keys = orderKeys(query.sort);
   const cursor = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, keys);
@@ -61,7 +70,7 @@ export async function searchPage(db: Collections, query: SearchQuery, options: S
   const edge = (entry: { type: string; doc: CurrentDoc } | undefined, direction: SearchCursor['direction']): SearchCursor | undefined =>
     entry && { direction, type: entry.type, values: sortValuesOf(entry.doc, keys) };
   const result: SearchPage = {
-    matches: page.map((e) => e.doc.resource as Resource).filter((r) => options.access.canRead(r)),
+    matches: page.map((e) => e.doc.resource as Resource).filter((r) => options.access.canRead(r) && (!options.visible || options.visible.contains(r))),
     next: (reverse ? cursor !== undefined : more) ? edge(page.at(-1), 'after') : undefined,
     previous: (reverse ? more : cursor !== undefined) ? edge(page[0], 'before') : undefined,
   };

@@ -87,6 +87,6 @@ describe('data directory lock', () => {
     const store = await openEmbeddedStore({ dataDir: nested, journalCompactBytes: 1e9 });
     await store.collection('c').insertOne({ _id: 'x' });
     await store.close();
-    expect((await fs.readdir(nested)).sort()).toEqual(['blobs', 'journal-000000000000.log']);
+    expect((await fs.readdir(nested)).sort()).toEqual(['blob-keys.json', 'blobs', 'journal-000000000000.log']);
   });
 });

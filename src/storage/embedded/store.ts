@@ -31,6 +31,8 @@ export interface EmbeddedOptions {
   journalCompactBytes: number;
   /** A transaction running longer is aborted, freeing the writers queued behind it (default 60 s, as MongoDB). */
   transactionTimeoutMs?: number;
+  /** RELAY_BLOB_KEY_FILE; absent: `<dataDir>/blob-keys.json`, created on first start (embedded/blobs.ts). */
+  blobKeyFile?: string;
   log?: (msg: string) => void;
 }
 
@@ -49,7 +51,7 @@ export async function openEmbeddedStore(options: EmbeddedOptions): Promise<Embed
     const { gen, replayed } = await recover(dir, state, log);
     const journal = await Journal.open(journalPath(dir, gen));
     if (replayed > 0) log(`embedded store ${dir}: replayed ${replayed} journal records in ${Date.now() - started} ms`);
-    const blobs = await openFileBlobStore(dir);
+    const blobs = await openFileBlobStore(dir, { keyFile: options.blobKeyFile, log });
     const store = new EmbeddedStore(dir, state, journal, gen, lock, { compactBytes: options.journalCompactBytes, transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000 }, log, blobs);
     store.maybeCompact();
     return store;

@@ -10,9 +10,12 @@ import { checkCollectionName, checkDepth, checkSize } from '../limits';
 import { parseMongoUri, redact } from './uri';
 import { openGridFsBlobStore } from './blobs';
 import type { BlobStore } from '../blobs';
+import { readKeyFile, type KeyRing } from '../crypto/keys';
 
 export interface MongoOptions {
   uri: string;
+  /** RELAY_BLOB_KEY_FILE: GridFS content is encrypted with its keys; absent, it is stored unencrypted. */
+  blobKeyFile?: string;
   log?: (msg: string) => void;
   serverSelectionTimeoutMS?: number;
 }
@@ -21,6 +24,9 @@ export interface MongoOptions {
 export async function openMongoStore(options: MongoOptions): Promise<Store> {
   const { hosts, dbName, password } = parseMongoUri(options.uri);
   const timeout = options.serverSelectionTimeoutMS ?? 5000;
+  // Read first: a bad key file stops the start before any connection.
+  const keys = options.blobKeyFile ? readKeyFile(options.blobKeyFile) : null;
+  if (!keys) options.log?.('RELAY_BLOB_KEY_FILE is not set: Binary content in GridFS is stored unencrypted (set it to encrypt content at rest)');
   let client: MongoClient;
   try {
     client = new MongoClient(options.uri, { serverSelectionTimeoutMS: timeout, ignoreUndefined: true });
@@ -37,7 +43,7 @@ export async function openMongoStore(options: MongoOptions): Promise<Store> {
   }
   const transactional = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
   if (!transactional) options.log?.('MongoDB is a standalone server: writes are not atomic and transaction Bundles are refused (501); use a replica set in production');
-  return new MongoStore(client, client.db(dbName), transactional);
+  return new MongoStore(client, client.db(dbName), transactional, keys);
 }
 
 class MongoStore implements Store {
@@ -51,9 +57,10 @@ class MongoStore implements Store {
     private readonly client: MongoClient,
     private readonly db: Db,
     readonly transactional: boolean,
+    keys: KeyRing | null,
   ) {
     this.outside = new View(db, undefined, false);
-    this.blobs = openGridFsBlobStore(db);
+    this.blobs = openGridFsBlobStore(db, keys);
   }
 
   collection<T extends Doc = Doc>(name: string): Collection<T> {
