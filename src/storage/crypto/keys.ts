@@ -119,14 +119,7 @@ export function readKeyFile(file: string): KeyRing {
  * Resolves false when `file` already existed.
  */
 export async function writeNewKeyFile(file: string, json: KeyFileJson): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fsp.open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(json, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const temp = await writeTemporary(file, json);
   try {
     await fsp.link(temp, file);
     return true;
@@ -139,8 +132,8 @@ export async function writeNewKeyFile(file: string, json: KeyFileJson): Promise<
   }
 }
 
-/** Replaces the key file at `file` (a rotation), keeping its mode 0600; atomic (temporary file + rename). */
-export async function replaceKeyFile(file: string, json: KeyFileJson): Promise<void> {
+/** Writes `json` to a new temporary file beside `file` (mode 0600, fsynced); returns its path. */
+async function writeTemporary(file: string, json: KeyFileJson): Promise<string> {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await fsp.open(temp, 'wx', 0o600);
   try {
@@ -149,6 +142,12 @@ export async function replaceKeyFile(file: string, json: KeyFileJson): Promise<v
   } finally {
     await handle.close();
   }
+  return temp;
+}
+
+/** Replaces the key file at `file` (a rotation), keeping its mode 0600; atomic (temporary file + rename). */
+export async function replaceKeyFile(file: string, json: KeyFileJson): Promise<void> {
+  const temp = await writeTemporary(file, json);
   await fsp.rename(temp, file);
   await syncDir(path.dirname(file));
 }
