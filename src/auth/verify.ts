@@ -2,7 +2,11 @@
  * Access token verification (SMART App Launch 2.x; RFC 6750 bearer tokens; RFC 9068 JWT access
  * tokens): the signature against the keys of a trusted issuer (Relay's own or one of
  * RELAY_AUTH_ISSUERS), `iss` a known issuer, `aud` Relay's FHIR base URL, exp and nbf within the
- * clock skew, and the algorithm allow-list of ./jwt.ts.
+ * clock skew, and the algorithm allow-list of ./jwt.ts. A client sends the same token with every
+ * request until it expires, so a verified token is remembered (by its exact text, until its exp plus
+ * the skew; at most MAX_REMEMBERED tokens): checking its ES256/RS256 signature again on every read
+ * would cost about a quarter of read throughput (bench/auth.ts). A key removed from an issuer's JWKS
+ * therefore stops tokens it signed only when they expire (RELAY_AUTH_TOKEN_TTL for Relay's own).
  */
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { BearerError } from './errors';
@@ -25,10 +29,18 @@ export interface VerifierOptions {
 /** Verifies the Authorization header of a request; resolves to what the token grants, or throws a BearerError. */
 export type Verifier = (authorization: string | undefined) => Promise<Grant>;
 
+const MAX_REMEMBERED = 10_000;
+
 export function createVerifier(options: VerifierOptions): Verifier {
   const byIssuer = new Map(options.issuers.map((i) => [i.issuer, i.keys]));
+  const verified = new Map<string, Grant>();
   return async (authorization) => {
     const token = bearerToken(authorization);
+    const known = verified.get(token);
+    if (known) {
+      if (Date.now() < (known.expiresAt as number) * 1000 + options.clockSkewMs) return known;
+      verified.delete(token);
+    }
     let kid: string | undefined;
     try {
       const { header, claims } = peek(token);
@@ -42,7 +54,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         clockTolerance: Math.round(options.clockSkewMs / 1000),
         requiredClaims: ['exp', 'sub'],
       });
-      return grantOf(payload);
+      const grant = Object.freeze(grantOf(payload));
+      if (verified.size >= MAX_REMEMBERED) verified.delete(verified.keys().next().value as string);
+      verified.set(token, grant);
+      return grant;
     } catch (err) {
       const reason = err instanceof JwtRejected ? err.message : rejectionReason(err, { audience: options.audience, kid });
       throw new BearerError('invalid_token', reason);
