@@ -22,4 +22,8 @@ module.exports = {
   testMatch: ['**/?(*.)test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/scratch/', '/data/'],
   testTimeout: 30000,
+  // Two worker processes even on two cores (jest would otherwise run every suite in one process), each
+  // replaced once it holds more than this after a suite: the suite's memory never accumulates in one heap.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1536MB',
 };

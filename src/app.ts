@@ -19,12 +19,15 @@ import { installImplementationGuide } from './conformance/install';
 import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
 import { startBlobSweep } from './binary/sweep';
+import { consultLifecycle } from './consult/lifecycle';
 import { auditEventsReadOnly, auditRequests, auditWriterFor, withoutAuditListing } from './audit/index';
 
 export interface AppDeps {
   config: Config;
   store: Store;
   log?: Logger;
+  /** The server's clock (default: the system clock); tests inject one to move time (due times, escalation, $stats). */
+  clock?: () => Date;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function prepareStore(store: Store, options: { baseUrl: string; log
  * authorization server under /auth, its signing key created in the data directory on first use),
  * and starts the blob sweep (binary/sweep.ts), which stops when the store is closed.
  */
-export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp {
+export function buildApp({ config, store, log = defaultLog, clock = () => new Date() }: AppDeps): HttpApp {
   loadR4Definitions();
   const guide = implementationGuide();
   const validate = (resource: Resource, env: ValidationEnv, profiles?: readonly string[]) => validateResource(resource, env, { strictProfiles: config.strictProfiles, profiles });
@@ -53,8 +56,9 @@ export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp 
   const auth = config.auth === 'smart' ? createAuth(config) : undefined;
   startBlobSweep(store, { intervalMs: config.blobSweepMs, retentionMs: config.blobRetentionMs, log });
   // The audit trail (src/audit): one AuditEvent per request; AuditEvents read-only and out of system-level listings.
-  const audit = auditRequests({ writer: auditWriterFor(store, { baseUrl: config.baseUrl, log }), baseUrl: config.baseUrl, auth: config.auth, log });
+  const audit = auditRequests({ writer: auditWriterFor(store, { baseUrl: config.baseUrl, log, maxQueue: config.auditQueueMax }), baseUrl: config.baseUrl, auth: config.auth, log });
   const visible = withoutAuditListing(store);
+  const rules = consultLifecycle({ rules: config.consultRules });
   return createHttpApp({
     auth,
     audit,
@@ -65,7 +69,7 @@ export function buildApp({ config, store, log = defaultLog }: AppDeps): HttpApp 
     contextFor: (requestId, grant) => {
       // open: the local operator; smart: the token's scopes (no token reaches only metadata and discovery).
       const access = auditEventsReadOnly(!auth ? operatorAccess : grant ? scopeAccess(grant, { organisationRule: config.accessOrganisationRule }) : anonymousAccess);
-      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(visible, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary }, visible), config };
+      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(visible, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary, now: clock, rules }, visible), config, now: clock };
     },
   });
 }

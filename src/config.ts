@@ -3,6 +3,7 @@
  * line of documentation (the README's configuration table is checked against this list by a test).
  * main.ts is the only caller that passes process.env; everything else receives a Config.
  */
+import { DEFAULT_RULES_FILE, loadConsultRules, type ConsultRules } from './consult/rules';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { readIssuersFile, type TrustedIssuer } from './auth/issuers-file';
@@ -27,6 +28,8 @@ export interface Config {
   blobSweepMs: number;
   /** Key file of the keys Binary content is encrypted with at rest; undefined: `<dataDir>/blob-keys.json` (embedded). */
   blobKeyFile: string | undefined;
+  /** Due hours per priority and each specialty's submission requirements (src/consult/rules.ts). */
+  consultRules: ConsultRules;
   /** `open`: no tokens (loopback HOST only); `smart`: SMART on FHIR bearer tokens on every FHIR request. */
   auth: 'open' | 'smart';
   /** External issuers whose tokens are accepted besides Relay's own. */
@@ -39,6 +42,8 @@ export interface Config {
   corsOrigins: string[];
   /** Requests per minute per client (token bucket); 0: no limit. */
   rateLimit: number;
+  /** AuditEvents pending in the audit writer at which new requests wait for it (backpressure; src/audit/writer.ts). */
+  auditQueueMax: number;
 }
 
 /** A bad setting: main.ts prints the message (which names the variable) and exits non-zero. */
@@ -282,6 +287,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     parse: (value) => (value.trim() ? path.resolve(value.trim()) : undefined),
   },
   {
+    key: 'consultRules',
+    env: 'RELAY_CONSULT_RULES',
+    default: '',
+    doc: 'Path of the consult rules file (JSON): due hours per priority and, per specialty, the intake Questionnaire and the minimum media a submission needs (README "Consult workflow"). Empty: src/consult/default-rules.json.',
+    parse: (value) => loadConsultRules(value.trim() ? path.resolve(value.trim()) : DEFAULT_RULES_FILE),
+  },
+  {
     key: 'auth',
     env: 'RELAY_AUTH',
     default: 'open',
@@ -317,6 +329,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     default: '',
     doc: 'Requests per minute per client (the token\'s client, else the remote address; /auth per address), with bursts up to that number; more gets 429 with Retry-After. 0: no limit. Empty: 1200 with RELAY_AUTH=smart, 0 with open.',
     parse: rateLimit,
+  },
+  {
+    key: 'auditQueueMax',
+    env: 'RELAY_AUDIT_QUEUE_MAX',
+    default: '10000',
+    doc: 'AuditEvents waiting to be written at which new requests are held until the audit writer has stored enough of them (backpressure; no event is dropped).',
+    parse: integer(1, 10_000_000),
   },
 ];
 

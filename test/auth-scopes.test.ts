@@ -49,8 +49,9 @@ describe('permits', () => {
     expect(permits(scopes, 'u', 'Patient')).toBe(false);
   });
 
-  it('lets a query-restricted scope grant nothing until restrictions are enforced', () => {
-    expect(permits(scopes, 'r', 'Condition')).toBe(false);
+  it('lets a query-restricted scope grant its letters on the type (the query narrows per resource: access/scope-queries.ts)', () => {
+    expect(permits(scopes, 'r', 'Condition')).toBe(true);
+    expect(permits(scopes, 'c', 'Condition')).toBe(false);
   });
 });
 

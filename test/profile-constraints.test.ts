@@ -178,10 +178,10 @@ const CASES: Case[] = [
     expected: missing('ServiceRequest.requester', 'consult-request'),
   },
   {
-    rule: 'ServiceRequest.requester refers to a Practitioner, PractitionerRole or Organization',
+    rule: 'ServiceRequest.requester refers to a Practitioner, PractitionerRole, Organization or Patient (a patient-initiated consult)',
     type: 'ServiceRequest',
-    mutate: (r, ids) => (r.requester = ref(`Patient/${ids.patient}`)),
-    expected: wrongTarget('ServiceRequest.requester', 'Patient', 'one of Practitioner, PractitionerRole, Organization', 'consult-request'),
+    mutate: (r) => (r.requester = ref('Device/retinal-camera-7')),
+    expected: wrongTarget('ServiceRequest.requester', 'Device', 'one of Practitioner, PractitionerRole, Organization, Patient', 'consult-request'),
   },
   {
     rule: 'ServiceRequest.priority is required (1..1)',

@@ -5,7 +5,8 @@
  *   (ServiceRequests) where one of their identities is the requester or performer, owner or requester
  *   of a Task of the consult, resultsInterpreter of a DiagnosticReport based on it, or where the
  *   performer/owner is a CareTeam they are a participant of. Their identities: the fhirUser, their
- *   PractitionerRoles (and that role's Practitioner), the CareTeams they take part in and, with
+ *   PractitionerRoles (and that role's Practitioner and the HealthcareService pools it works in, so
+ *   a pooled consult is visible to the pool's members), the CareTeams they take part in and, with
  *   RELAY_ACCESS_ORGANISATION_RULE=true, the Organizations of their roles and every PractitionerRole
  *   of those Organizations (so a consult that their organisation requested or owns is theirs too).
  * - system/ scopes of a client registered with an organisation (token claim `organization`): the
@@ -74,7 +75,7 @@ async function loadConsults(db: Collections, rule: ConsultRule, baseUrl: string)
       ? await find(db, 'PractitionerRole', { _id: rule.who.slice('PractitionerRole/'.length) })
       : await find(db, 'PractitionerRole', { [spField('practitioner', 'r')]: rule.who });
     for (const r of roles) me.add(`PractitionerRole/${r.id}`);
-    for (const p of targets(roles, ['practitioner'], baseUrl)) me.add(p);
+    for (const p of targets(roles, ['practitioner', 'service'], baseUrl)) me.add(p);
     if (rule.organisationRule) orgs.push(...targets(roles, ['organization'], baseUrl));
   }
   if (orgs.length) {

@@ -6,11 +6,13 @@
  *   their consults (access/consults.ts); no usable fhirUser: nothing;
  * - else (system/): with an `organization` claim, the consults that organisation requested; else every
  *   resource of the permitted types. Binary only through a linking resource in every case.
+ * Scopes with a query restriction narrow each of these further (scope-queries.ts).
  */
 import type { Grant } from '../auth/grant';
 import { patientCompartment } from './patient';
 import { consultRestriction } from './consults';
 import { nothing, wholeTypes, type Restriction, type Visible } from './visible';
+import { withScopeQueries } from './scope-queries';
 
 export interface RestrictionOptions {
   /** RELAY_ACCESS_ORGANISATION_RULE (default false). */
@@ -27,7 +29,12 @@ export function localReference(value: string | undefined, baseUrl: string, defau
   return /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(relative) ? relative : undefined;
 }
 
+/** The token's instance-level rule: its context's (below), narrowed by the query restrictions of its scopes (scope-queries.ts). */
 export function restrictionFor(grant: Grant, options: RestrictionOptions): Restriction {
+  return withScopeQueries(contextRestriction(grant, options), grant.scopes);
+}
+
+function contextRestriction(grant: Grant, options: RestrictionOptions): Restriction {
   const contexts = new Set(grant.scopes.map((s) => s.context));
   const organisationRule = options.organisationRule ?? false;
   if (contexts.has('patient')) {

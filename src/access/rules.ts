@@ -45,8 +45,8 @@ export function patientParams(type: string): string[] {
   return (PATIENT_LINKS.get(type) ?? []).filter((code) => searchParam(type, code)?.type === 'reference');
 }
 
-/** Parameters through which a resource takes part in a consult (README "Security": basedOn/partOf/focus, Provenance.target, DocumentReference.context.related). */
-const CONSULT_LINKS = ['based-on', 'part-of', 'focus', 'target', 'related'];
+/** Parameters through which a resource takes part in a consult (README "Security": basedOn/partOf/focus, Provenance.target, DocumentReference.context.related, Communication.about). */
+const CONSULT_LINKS = ['based-on', 'part-of', 'focus', 'target', 'related', 'about'];
 
 export function consultParams(type: string): string[] {
   return CONSULT_LINKS.filter((code) => searchParam(type, code)?.type === 'reference');

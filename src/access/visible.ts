@@ -14,9 +14,15 @@ export interface Visible {
   filter(type: string): Filter | undefined;
   /** Is this resource (any version) visible? Binary is never visible directly (access/binary.ts). */
   contains(resource: Resource): boolean;
-  /** May `resource` be written: the `new` content of a create or update, or the `current` version an update or delete replaces. */
-  mayWrite(resource: Resource, state: 'new' | 'current'): boolean;
+  /**
+   * May `resource` be written: the `new` content of a create or update, or the `current` version an
+   * update or delete replaces; `letter` is the scope letter of the write (c, u or d) when known.
+   */
+  mayWrite(resource: Resource, state: 'new' | 'current', letter?: WriteLetter): boolean;
 }
+
+/** The scope letter a write needs: c create, u update (also an update that creates), d delete. */
+export type WriteLetter = 'c' | 'u' | 'd';
 
 /** A rule that needs storage to know what is visible (the consults a practitioner is part of). */
 export interface Restriction {

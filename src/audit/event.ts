@@ -52,7 +52,16 @@ export interface AuditFacts {
   touched: string[];
   /** `Patient/id` of the patients concerned. */
   patients: string[];
+  /** A batch's entries that failed: the event's outcome is the worst of the batch and its entries. */
+  failedEntries?: FailedEntry[];
   baseUrl: string;
+}
+
+/** One entry of a batch that failed: its index, status and OperationOutcome text. */
+export interface FailedEntry {
+  index: number;
+  status: number;
+  text?: string;
 }
 
 /** The AuditEvent recording `facts` (not yet chained: the writer adds sequence and hash). */
@@ -70,7 +79,7 @@ export function auditEvent(facts: AuditFacts): AuditEvent {
     action: token ? 'E' : actionOf(what.code),
     period: { start: facts.start.toISOString(), end: facts.end.toISOString() },
     recorded: facts.end.toISOString(),
-    outcome: outcomeOf(facts.status),
+    outcome: outcomeOf((facts.failedEntries ?? []).reduce((worst, f) => Math.max(worst, f.status), facts.status)),
     agent: [callerAgent(facts), serverAgent(facts.baseUrl)],
     source: {
       site: facts.baseUrl,
@@ -79,9 +88,16 @@ export function auditEvent(facts: AuditFacts): AuditEvent {
     },
     entity: entities(facts),
   };
-  const desc = facts.status >= 400 ? `${facts.status} ${facts.outcomeText ?? ''}`.trim() : undefined;
+  const desc = outcomeDescription(facts);
   if (desc) event.outcomeDesc = desc.slice(0, 1000);
   return event;
+}
+
+/** The status and OperationOutcome text of a failure; for a batch, also each failed entry's ("200; 403 Bundle.entry[2] ..."). */
+function outcomeDescription(facts: AuditFacts): string | undefined {
+  const entries = (facts.failedEntries ?? []).map((f) => `${f.status} ${f.text ?? `Bundle.entry[${f.index}]`}`);
+  if (facts.status < 400 && entries.length === 0) return undefined;
+  return [`${facts.status} ${facts.status >= 400 ? (facts.outcomeText ?? '') : ''}`.trim(), ...entries].join('; ');
 }
 
 function callerAgent(facts: AuditFacts): AuditEventAgent {

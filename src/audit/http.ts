@@ -11,7 +11,7 @@ import type { FhirRequest, FhirResult } from '../rest/types';
 import { anonymousAccess, operatorAccess, type AccessPolicy } from '../repository/access';
 import type { Grant } from '../auth/grant';
 import { classify, type Classified } from './classify';
-import { auditEvent, type AuditCaller, type AuditFacts } from './event';
+import { auditEvent, type AuditCaller, type AuditFacts, type FailedEntry } from './event';
 import { patientsOf } from './patients';
 import type { AuditWriter } from './writer';
 
@@ -36,6 +36,7 @@ type Req = IncomingMessage & { originalUrl?: string; body?: unknown };
 
 const MAX_TOUCHED = 100;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const REQUEST_ID = /^[A-Za-z0-9\-._:]{1,128}$/;
 
 /** The middleware; mount it on /fhir and /auth/token before anything that may answer. */
 export function auditRequests(options: AuditRequestsOptions): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
@@ -66,7 +67,10 @@ export function auditRequests(options: AuditRequestsOptions): (req: IncomingMess
         void record(undefined, true);
       }
     });
-    next();
+    // Backpressure: while the audit writer holds RELAY_AUDIT_QUEUE_MAX events, new requests wait for room.
+    const wait = options.writer.waitForRoom();
+    if (wait) void wait.then(next);
+    else next();
   };
 }
 
@@ -89,7 +93,9 @@ function factsOf(req: Req, res: Res, { url, start, chunk, closedEarly, options }
   const token = !path.startsWith('/fhir');
   const routed = res.locals?.fhir;
   const what = token ? { code: 'operation' } : refine(classify(req.method ?? 'GET', path.slice('/fhir'.length)), routed);
-  const body = routed?.result?.body ?? routed?.request.body;
+  const bundle = what.code === 'transaction' || what.code === 'batch';
+  // A Bundle's patients come from its request entries (what was asked for, denied entries included).
+  const body = bundle ? routed?.request.body : (routed?.result?.body ?? routed?.request.body);
   const status = closedEarly && !res.headersSent ? 499 : res.statusCode;
   const form = routed?.request.form;
   return {
@@ -102,10 +108,11 @@ function factsOf(req: Req, res: Res, { url, start, chunk, closedEarly, options }
     outcomeText: closedEarly ? 'the connection closed before the response was complete' : status >= 400 ? failureText(chunk) : undefined,
     start,
     end: new Date(),
-    requestId: headerText(res.getHeader('X-Request-Id')) ?? headerText(req.headers['x-request-id']),
+    requestId: headerText(res.getHeader('X-Request-Id')) ?? requestIdOf(req.headers['x-request-id']),
     caller: token ? tokenCaller(req, status) : callerOf(routed?.access, res.locals?.grant, options.auth),
     address: req.socket?.remoteAddress,
     touched: token ? [] : touched(what, routed),
+    failedEntries: what.code === 'batch' ? failedEntries(routed) : [],
     patients: token ? [] : patientsOf(what, body, { ...routed?.request.query, ...form }, options.baseUrl),
     baseUrl: options.baseUrl,
   };
@@ -128,6 +135,15 @@ function touched(what: Classified, routed: RoutedRequest | undefined): string[] 
   if (result?.version) return [`${result.version.type}/${result.version.id}/_history/${result.version.versionId}`];
   if (what.type && what.id && ID.test(what.id) && (!what.versionId || ID.test(what.versionId))) return [`${what.type}/${what.id}${what.versionId ? `/_history/${what.versionId}` : ''}`];
   return [];
+}
+
+/** The entries of a batch-response that failed (a batch answers 200 even when some entries were denied). */
+function failedEntries(routed: RoutedRequest | undefined): FailedEntry[] {
+  const entries = (routed?.result?.body as { entry?: { response?: { status?: unknown; outcome?: unknown } }[] } | undefined)?.entry ?? [];
+  return entries.flatMap((e, index) => {
+    const status = Number.parseInt(String(e?.response?.status ?? ''), 10);
+    return status >= 400 ? [{ index, status, text: failureText(JSON.stringify(e.response?.outcome ?? {})) }] : [];
+  });
 }
 
 function callerOf(access: AccessPolicy | undefined, grant: Grant | undefined, auth: 'open' | 'smart'): AuditCaller {
@@ -167,6 +183,12 @@ function failureText(chunk: unknown): string | undefined {
 function splitUrl(url: string): [string, string | undefined] {
   const q = url.indexOf('?');
   return q < 0 ? [url, undefined] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+/** The client's X-Request-Id where Relay set none (/auth/token), kept only if it has the shape /fhir accepts (http/server.ts). */
+function requestIdOf(value: unknown): string | undefined {
+  const text = headerText(value);
+  return text && REQUEST_ID.test(text) ? text : undefined;
 }
 
 function headerText(value: unknown): string | undefined {

@@ -4,7 +4,7 @@
  * (`npm run audit:verify`); AuditEvents are read-only through the API (read-only.ts).
  */
 import type { Store } from '../storage/port';
-import { AuditWriter } from './writer';
+import { AuditWriter, type AuditWriterOptions } from './writer';
 
 export { auditRequests } from './http';
 export { auditEventsReadOnly, withoutAuditListing } from './read-only';
@@ -14,7 +14,7 @@ export { AuditWriter } from './writer';
 const writers = new WeakMap<Store, AuditWriter>();
 
 /** The store's one audit writer (one chain per store), created on first use and closed with the store. */
-export function auditWriterFor(store: Store, options: { baseUrl: string; log: (event: Record<string, unknown>) => void }): AuditWriter {
+export function auditWriterFor(store: Store, options: Omit<AuditWriterOptions, 'store'>): AuditWriter {
   let writer = writers.get(store);
   if (!writer) {
     const created = new AuditWriter({ store, ...options });

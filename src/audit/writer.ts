@@ -3,6 +3,9 @@
  * it queues them and writes them in batches (group commit), each batch in one store transaction that
  * also moves the chain head (chain.ts). Batches run one after the other, so sequence numbers and
  * hashes are strictly sequential. A failed batch never fails a request: it is logged with its events.
+ * The queue is bounded without losing events: while `maxQueue` events are pending, `waitForRoom`
+ * holds new requests back until the store has taken enough of them (backpressure); events of
+ * requests already running are always accepted.
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Collections, Store } from '../storage/port';
@@ -18,6 +21,8 @@ export interface AuditWriterOptions {
   log: (event: Record<string, unknown>) => void;
   /** Most events per store transaction (default 500). */
   maxBatch?: number;
+  /** Pending events (queued or being written) at which new requests wait (RELAY_AUDIT_QUEUE_MAX, default 10000). */
+  maxQueue?: number;
 }
 
 interface Queued {
@@ -33,9 +38,14 @@ export class AuditWriter {
   private running: Promise<void> | undefined;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly maxQueue: number;
+  /** Events queued or in the batch being written: released only once their batch has ended. */
+  private pending = 0;
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly options: AuditWriterOptions) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.maxQueue = options.maxQueue ?? 10_000;
   }
 
   /** Queues `event`; resolves once the batch holding it is committed (or has failed and been logged). Never rejects. */
@@ -46,8 +56,19 @@ export class AuditWriter {
     }
     return new Promise<void>((done) => {
       this.queue.push({ event, done });
+      this.pending += 1;
       this.kick();
     });
+  }
+
+  /**
+   * Backpressure for a new request, asked before it is handled: undefined while fewer than
+   * `maxQueue` events are pending, else a promise that resolves once they have drained below it.
+   * Nothing is dropped meanwhile: `record` accepts every event (those of requests already running).
+   */
+  waitForRoom(): Promise<void> | undefined {
+    if (this.closed || this.pending < this.maxQueue) return undefined;
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   /** Resolves when every event queued so far is written (tests, shutdown). */
@@ -58,7 +79,16 @@ export class AuditWriter {
   /** Writes what is queued and refuses new events (registered with store.onClose). */
   async close(): Promise<void> {
     this.closed = true;
+    this.release();
     await this.idle();
+  }
+
+  /** Lets the waiting requests in once the pending events are below the maximum (or the writer is closed). */
+  private release(): void {
+    if (this.waiting.length === 0 || (!this.closed && this.pending >= this.maxQueue)) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   private kick(): void {
@@ -79,7 +109,9 @@ export class AuditWriter {
       } catch (err) {
         this.options.log({ level: 'error', msg: 'audit events could not be stored', error: err instanceof Error ? err.stack : String(err), events: batch.map((q) => q.event) });
       } finally {
+        this.pending -= batch.length;
         for (const q of batch) q.done();
+        this.release();
       }
     }
   }

@@ -3,8 +3,12 @@
  * (`patient/*.read`, `user/Observation.write`, `system/*.*`) and v2 scopes (`system/Patient.rs`,
  * `patient/Observation.rs?category=laboratory`), and deciding which interaction letters
  * (c create, r read, u update, d delete, s search) a set of scopes permits on a resource type.
- * Pure: no I/O, no HTTP.
+ * A query restriction is parsed here (scope-query.ts) and enforced below the type level, on each
+ * resource (access/scope-queries.ts). Pure: no I/O, no HTTP.
  */
+import type { FilterNode } from '../search/ast';
+import { JwtRejected } from './jwt';
+import { parseScopeQuery } from './scope-query';
 
 export type Letter = 'c' | 'r' | 'u' | 'd' | 's';
 export const LETTERS: readonly Letter[] = ['c', 'r', 'u', 'd', 's'];
@@ -19,11 +23,23 @@ export interface ResourceScope {
   type: string;
   letters: ReadonlySet<Letter>;
   version: 1 | 2;
-  /**
-   * A v2 query restriction (`?category=laboratory`), parameter → values. Kept for the next increment;
-   * until it is enforced a restricted scope permits nothing (fail closed).
-   */
+  /** A v2 query restriction (`?category=laboratory`) as written, parameter → values. */
   restriction?: Record<string, string[]>;
+  /** The restriction parsed as search filters (ANDed): the scope permits only resources matching all of them. */
+  query?: FilterNode[];
+  /** Why the restriction cannot be enforced (unknown parameter, chain, bad value): such a scope grants nothing and its token is refused. */
+  refused?: string;
+}
+
+/** A token carrying a scope whose query restriction cannot be enforced: refused whole (401 invalid_token). */
+export class ScopeRefused extends JwtRejected {
+  constructor(
+    readonly scope: string,
+    reason: string,
+  ) {
+    super(`the scope ${scope} cannot be enforced: ${reason}`);
+    this.name = 'ScopeRefused';
+  }
 }
 
 const V1: Record<string, Letter[]> = { read: ['r', 's'], write: ['c', 'u', 'd'], '*': ['c', 'r', 'u', 'd', 's'] };
@@ -47,26 +63,42 @@ export function parseScope(text: string): ResourceScope | undefined {
     for (const [k, v] of new URLSearchParams(query)) (restriction[k] ??= []).push(v);
     if (Object.keys(restriction).length === 0) return undefined;
     scope.restriction = restriction;
+    const parsed = parseScopeQuery(type, restriction);
+    if (parsed.ok) scope.query = parsed.filters;
+    else scope.refused = parsed.reason;
   }
   return scope;
 }
 
-/** Splits a space-separated scope string into resource scopes and the other scopes (kept as text). */
+/**
+ * Splits a space-separated scope string (a token's `scope`) into resource scopes and the other scopes
+ * (kept as text); throws ScopeRefused for a resource scope whose query restriction cannot be enforced.
+ */
 export function parseScopes(text: string | undefined): { resource: ResourceScope[]; other: string[] } {
   const resource: ResourceScope[] = [];
   const other: string[] = [];
   for (const s of (text ?? '').split(/\s+/).filter(Boolean)) {
     const parsed = parseScope(s);
+    if (parsed?.refused !== undefined) throw new ScopeRefused(s, parsed.refused);
     if (parsed) resource.push(parsed);
     else other.push(s);
   }
   return { resource, other };
 }
 
-/** Does one scope grant `letter` on `type`? (`type` `*`: a scope on every type is needed.) Restricted scopes grant nothing yet. */
+/**
+ * Does one scope grant `letter` on `type`? (`type` `*`: a scope on every type is needed.) A scope
+ * with a query restriction grants it on the type; which resources it covers is decided per
+ * resource (access/scope-queries.ts).
+ */
 export function scopeGrants(scope: ResourceScope, letter: Letter, type: string): boolean {
-  if (scope.restriction) return false;
+  if (scope.refused !== undefined) return false;
   return scope.letters.has(letter) && (scope.type === '*' || scope.type === type);
+}
+
+/** The scopes granting one of `letters` on `type`: a resource is permitted when one of them is unrestricted or its query matches. */
+export function grantingScopes(scopes: readonly ResourceScope[], letters: readonly Letter[], type: string): ResourceScope[] {
+  return scopes.filter((s) => letters.some((l) => scopeGrants(s, l, type)));
 }
 
 /** Does the union of `scopes` grant `letter` on `type`? */
@@ -87,6 +119,7 @@ export function neededScope(letter: Letter, type: string, context: ScopeContext 
  * the requested letters a subset, and the allowed scope unrestricted or restricted identically.
  */
 export function covers(allowed: ResourceScope, requested: ResourceScope): boolean {
+  if (allowed.refused !== undefined || requested.refused !== undefined) return false;
   if (allowed.context !== requested.context) return false;
   if (allowed.type !== '*' && allowed.type !== requested.type) return false;
   for (const l of requested.letters) if (!allowed.letters.has(l)) return false;

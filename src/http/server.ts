@@ -42,11 +42,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   const guard = hardening(options.hardening);
+  // The audit watches every response, a CORS or rate-limit refusal of the edge included.
+  if (options.audit) app.use(['/fhir', '/auth/token'], options.audit);
   app.use(guard.edge);
   app.get('/healthz', (_req, res) => {
     res.json(options.health());
   });
-  if (options.audit) app.use(['/fhir', '/auth/token'], options.audit);
   app.use('/fhir', (req, res, next) => {
     const given = req.get('x-request-id');
     res.setHeader('X-Request-Id', given && REQUEST_ID.test(given) ? given : randomUUID());

@@ -3,7 +3,7 @@
  * from a Parameters body; an operation whose input is one resource may also take that resource as
  * the body itself (as `$validate` does). A primitive parameter is read as its string form.
  */
-import type { Coding, CodeableConcept, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
+import type { Coding, CodeableConcept, Parameters, ParametersParameter, Reference, Resource } from '@medplum/fhirtypes';
 import { invalid } from '../fhir/outcome';
 import type { FhirRequest } from '../rest/types';
 
@@ -16,6 +16,8 @@ export interface OperationInput {
   resource(name: string): Resource | undefined;
   coding(name: string): Coding | undefined;
   codeableConcept(name: string): CodeableConcept | undefined;
+  /** A Reference parameter (valueReference; in a query string, the reference as text). */
+  reference(name: string): Reference | undefined;
 }
 
 /** Reads the input of an operation; `bodyResource` names the parameter a non-Parameters body fills. */
@@ -46,6 +48,12 @@ export function operationInput(req: FhirRequest, bodyResource?: string): Operati
     },
     coding: (name) => named(name)[0]?.valueCoding,
     codeableConcept: (name) => named(name)[0]?.valueCodeableConcept,
+    reference(name) {
+      const given = named(name)[0]?.valueReference;
+      if (given) return given;
+      const text = req.query[name]?.[0];
+      return text ? { reference: text } : undefined;
+    },
   };
 }
 

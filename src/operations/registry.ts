@@ -8,6 +8,10 @@ import { validateOperation } from './validate';
 import { expandOperation } from './expand';
 import { lookupOperation } from './lookup';
 import { codeSystemValidateCodeOperation, valueSetValidateCodeOperation } from './validate-code';
+import { packageOperation } from './package';
+import { statsOperation } from './stats';
+import { submitOperation } from './submit';
+import { claimOperation } from './claim';
 
 export interface OperationSpec {
   /** The name without `$`. */
@@ -22,4 +26,4 @@ export interface OperationSpec {
   readonly handler: Handler;
 }
 
-export const OPERATIONS: readonly OperationSpec[] = [validateOperation, expandOperation, valueSetValidateCodeOperation, codeSystemValidateCodeOperation, lookupOperation];
+export const OPERATIONS: readonly OperationSpec[] = [validateOperation, expandOperation, valueSetValidateCodeOperation, codeSystemValidateCodeOperation, lookupOperation, packageOperation, statsOperation, submitOperation, claimOperation];

@@ -7,9 +7,10 @@
  *
  * Two levels: resource types (scopes: `authorize`, `canReadType`, `canRead`, `canWrite`) and, for
  * tokens, the instances below them (`restriction`, src/access/: the patient compartment of patient/
- * scopes, the consults of a practitioner's user/ scopes or of an organisation's system/ client, and
- * Binary only through a resource that links it). The repository resolves the restriction once per
- * call and applies it on every read, search, include, history and write.
+ * scopes, the consults of a practitioner's user/ scopes or of an organisation's system/ client,
+ * Binary only through a resource that links it, and the query restrictions of v2 scopes such as
+ * `Observation.rs?category=laboratory`). The repository resolves the restriction once per call and
+ * applies it on every read, search, include, history and write.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { fail } from '../fhir/outcome';
@@ -74,12 +75,13 @@ export const anonymousAccess: AccessPolicy = {
 
 /**
  * The policy of a SMART access token: an interaction on a type is permitted when the union of the
- * token's scopes grants one of the letters it needs; the instances visible are those of the
- * restriction the token's launch context and organisation select (access/restriction.ts).
+ * token's scopes grants one of the letters it needs (a query-restricted scope included); the
+ * instances visible are those of the restriction the token's launch context, organisation and
+ * scope queries select (access/restriction.ts).
  */
 export function scopeAccess(grant: Grant, options: RestrictionOptions = {}): AccessPolicy {
   const may = (letters: readonly Letter[], type: string) => letters.some((l) => permits(grant.scopes, l, type));
-  const onSomeType = (letters: readonly Letter[]) => grant.scopes.some((s) => !s.restriction && letters.some((l) => s.letters.has(l)));
+  const onSomeType = (letters: readonly Letter[]) => grant.scopes.some((s) => s.refused === undefined && letters.some((l) => s.letters.has(l)));
   const context = grant.scopes[0]?.context ?? 'system';
   const deny = (request: AccessRequest, letter: Letter, type: string) =>
     fail('forbidden', 'forbidden', `${describe(request, type)} needs scope ${neededScope(letter, type, context)}; the token grants: ${scopeList(grant)}`);

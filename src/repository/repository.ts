@@ -26,8 +26,9 @@ import type { ByteRange } from '../storage/blobs';
 import type { Readable } from 'node:stream';
 import type { ValidationEnv } from '../validation/validator';
 import { validationEnv } from './validation-env';
-import type { Visible } from '../access/visible';
+import type { Visible, WriteLetter } from '../access/visible';
 import { binaryHeldFor } from '../access/binary';
+import type { RulesEnv, WriteChange, WritePlan, WriteRules } from './write-rules';
 
 export interface RepositoryDeps {
   /**
@@ -48,6 +49,8 @@ export interface RepositoryDeps {
   /** Binary content and attachment handling (binary/write.ts); without it resources are stored as sent. */
   binary?: BinaryDeps;
   now?: () => Date;
+  /** Domain rules run on every write (repository/write-rules.ts): the consult lifecycle. */
+  rules?: WriteRules;
 }
 
 /** A Binary version and the facts of its content (absent when it has none). */
@@ -112,15 +115,23 @@ export class Repository {
    */
   async create<T extends Resource>(resource: T, options: { id?: string; content?: HeldContent } = {}): Promise<T> {
     const id = options.id ?? newId();
+    let plan: WritePlan | undefined;
+    let content = { ...resource, id } as T;
     try {
-      await this.check({ ...resource, id });
+      plan = await this.planOrExplain({ after: content });
+      content = (plan?.resource as T | undefined) ?? content;
+      await this.check(content, 'c');
     } catch (err) {
       options.content?.release();
       throw err;
     }
-    const prepared = await this.prepare({ ...resource, id }, options.content);
+    const prepared = await this.prepare(content, options.content);
     try {
-      return await this.write(async (db) => (await this.insertNew(db, await this.settle(db, prepared), prepared.blob)) as T);
+      return await this.write(async (db) => {
+        const stored = (await this.insertNew(db, await this.settle(db, prepared), prepared.blob)) as T;
+        await plan?.afterStore?.(stored, this.asServer(db));
+        return stored;
+      });
     } finally {
       prepared.release();
     }
@@ -181,32 +192,40 @@ export class Repository {
    * version apart from meta.versionId/lastUpdated makes no new version.
    */
   async update<T extends Resource>(resource: T, options: { ifMatch?: string; content?: HeldContent } = {}): Promise<UpdateResult & { resource: T }> {
+    let plan: WritePlan | undefined;
+    let basis: number | undefined;
+    let content: T;
     try {
-      await this.check(resource);
+      const current = await this.db.collection<CurrentDoc>(currentCollection(resource.resourceType)).findOne({ _id: resource.id as string });
+      basis = current?.versionId;
+      plan = await this.planOrExplain({ before: current?.resource ?? undefined, after: resource });
+      content = (plan?.resource as T | undefined) ?? resource;
+      await this.check(content, 'u');
     } catch (err) {
       options.content?.release();
       throw err;
     }
-    const prepared = await this.prepare(resource, options.content);
+    const prepared = await this.prepare(content, options.content);
     try {
-      return await this.replace(prepared, options.ifMatch);
+      return await this.replace(prepared, options.ifMatch, plan, basis);
     } finally {
       prepared.release();
     }
   }
 
-  private async replace<T extends Resource>(prepared: PreparedWrite, ifMatch: string | undefined): Promise<UpdateResult & { resource: T }> {
+  private async replace<T extends Resource>(prepared: PreparedWrite, ifMatch: string | undefined, plan?: WritePlan, basis?: number): Promise<UpdateResult & { resource: T }> {
     const type = prepared.resource.resourceType;
     const id = prepared.resource.id as string;
     return this.write(async (db) => {
       const resource = await this.settle(db, prepared);
       const current = await db.collection<CurrentDoc>(currentCollection(type)).findOne({ _id: id });
+      if (plan && current?.versionId !== basis) throw conflict(`${type}/${id} was changed by another request at the same moment; retry`);
       if (ifMatch !== undefined && (!current || String(current.versionId) !== ifMatch || current.deleted)) {
         const actual = current ? (current.deleted ? `deleted at version ${current.versionId}` : `at version ${current.versionId}`) : 'not present';
         throw preconditionFailed(`If-Match names version ${ifMatch} of ${type}/${id}, but the resource is ${actual}`);
       }
       if (current && !current.deleted && current.resource) {
-        if (!this.deps.access.canWrite(current.resource) || !(await this.mayWrite(current.resource, 'current', db))) throw forbidden(type, id);
+        if (!this.deps.access.canWrite(current.resource) || !(await this.mayWrite(current.resource, 'current', db, 'u'))) throw forbidden(type, id);
         if (sameContent(current.resource, resource) && current.blob?.sha256 === prepared.blob?.sha256) return { resource: this.visible(current.resource) as T, created: false };
       }
       const versionId = current ? current.versionId + 1 : 1;
@@ -222,6 +241,7 @@ export class Repository {
         await collection.insertOne(this.currentDoc(stored, versionId, prepared.blob));
       }
       await this.appendHistory(db, type, id, versionId, stored, 'PUT', undefined, prepared.blob);
+      await plan?.afterStore?.(stored, this.asServer(db));
       return { resource: stored as T, created: !current || current.deleted };
     });
   }
@@ -229,11 +249,14 @@ export class Repository {
   /** delete: records a deletion version; deleting what is absent or already deleted changes nothing. */
   async delete(type: string, id: string): Promise<DeleteResult> {
     this.assertWritable(type, id);
+    const existing = await this.db.collection<CurrentDoc>(currentCollection(type)).findOne({ _id: id });
+    const plan = existing?.resource ? await this.plan({ before: existing.resource }) : undefined;
     return this.write(async (db) => {
       const collection = db.collection<CurrentDoc>(currentCollection(type));
       const current = await collection.findOne({ _id: id });
       if (!current || current.deleted || !current.resource) return {};
-      if (!this.deps.access.canWrite(current.resource) || !(await this.mayWrite(current.resource, 'current', db))) throw forbidden(type, id);
+      if (plan && current.versionId !== existing?.versionId) throw conflict(`${type}/${id} was changed by another request at the same moment; retry`);
+      if (!this.deps.access.canWrite(current.resource) || !(await this.mayWrite(current.resource, 'current', db, 'd'))) throw forbidden(type, id);
       const versionId = current.versionId + 1;
       const now = this.now();
       const doc: CurrentDoc = { _id: id, versionId, lastUpdated: now.toISOString(), lastUpdatedMs: now.getTime(), deleted: true, resource: null };
@@ -242,6 +265,7 @@ export class Repository {
       await this.endPreviousVersion(db, type, id, current.versionId, null, now);
       await this.appendHistory(db, type, id, versionId, null, 'DELETE', now);
       await moveBlobRef(db, current.blob, undefined, now);
+      await plan?.afterStore?.(undefined, this.asServer(db));
       return { versionId: String(versionId), lastUpdated: doc.lastUpdated };
     });
   }
@@ -342,6 +366,36 @@ export class Repository {
     return this.deps.validate(resource, validationEnv(asServer, this.deps.baseUrl, this.deps.pending), profiles);
   }
 
+  /** Asks the write rules about one write (repository/write-rules.ts); undefined when none apply. */
+  private async plan(change: WriteChange): Promise<WritePlan | undefined> {
+    const rules = this.deps.rules;
+    if (!rules) return undefined;
+    const server = new Repository(this.db, { ...this.deps, access: operatorAccess, rules: undefined }, this.store);
+    const { resolve } = validationEnv(server, this.deps.baseUrl, this.deps.pending);
+    const env: RulesEnv = { access: this.deps.access, server, resolve, baseUrl: this.deps.baseUrl, now: this.now() };
+    return rules.plan(change, env);
+  }
+
+  /**
+   * plan(), but when the rules refuse a write (409, 403) whose content is itself invalid or not the
+   * caller's to write, that answer (400 with every issue, or 403) comes first: it is what the client
+   * must fix first. A 422 of the rules (e.g. the consult submission check) is about other resources
+   * and stands.
+   */
+  private async planOrExplain(change: WriteChange & { after: Resource }): Promise<WritePlan | undefined> {
+    try {
+      return await this.plan(change);
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError) || err.kind !== 'unprocessable') await this.check(change.after, change.before ? 'u' : 'c');
+      throw err;
+    }
+  }
+
+  /** A repository writing as the server inside the transaction `db`, without the write rules (their follow-up work). */
+  private asServer(db: Collections): Repository {
+    return new Repository(db, { ...this.deps, access: operatorAccess, rules: undefined });
+  }
+
   /** Refuses changes to read-only resources (403), the resource type's guard. */
   assertWritable(type: string, id: string | undefined): void {
     if (id !== undefined && this.deps.readOnly?.has(`${type}/${id}`)) {
@@ -350,13 +404,13 @@ export class Repository {
   }
 
   /** Validates new content and asks the access policy; throws 400 with every issue when invalid. */
-  private async check(resource: Resource): Promise<void> {
+  private async check(resource: Resource, letter: WriteLetter): Promise<void> {
     this.assertWritable(resource.resourceType, resource.id);
     const issues = await this.validate(resource);
     if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
       throw new OperationOutcomeError('invalid', outcome(issues));
     }
-    if (!this.deps.access.canWrite(resource) || !(await this.mayWrite(resource, 'new'))) throw forbidden(resource.resourceType, resource.id ?? '');
+    if (!this.deps.access.canWrite(resource) || !(await this.mayWrite(resource, 'new', this.db, letter))) throw forbidden(resource.resourceType, resource.id ?? '');
   }
 
   /** The instances the caller may see (access/visible.ts), resolved through this repository's collections; undefined: all. */
@@ -365,9 +419,9 @@ export class Repository {
     return restriction ? restriction.resolve(db, this.deps.baseUrl) : undefined;
   }
 
-  private async mayWrite(resource: Resource, state: 'new' | 'current', db: Collections = this.db): Promise<boolean> {
+  private async mayWrite(resource: Resource, state: 'new' | 'current', db: Collections = this.db, letter?: WriteLetter): Promise<boolean> {
     const scope = await this.scope(db);
-    return !scope || scope.mayWrite(resource, state);
+    return !scope || scope.mayWrite(resource, state, letter);
   }
 
   /**

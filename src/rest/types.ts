@@ -18,6 +18,8 @@ export interface RequestContext {
   /** The only way to storage: every read and write passes the access policy. */
   repo: Repository;
   config: Config;
+  /** The server's clock (AppDeps.clock): every time a handler records or compares comes from it. */
+  now: () => Date;
 }
 
 export interface FhirRequest {

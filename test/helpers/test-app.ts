@@ -43,13 +43,13 @@ export interface TestApp {
 }
 
 /** Makes a temporary data directory, opens the embedded store there and builds the app on it. */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<Config> = {}, options: { clock?: () => Date } = {}): Promise<TestApp> {
   const dataDir = await makeDataDir();
   const config: Config = { ...loadConfig({ RELAY_DATA_DIR: dataDir, RELAY_BASE_URL: TEST_BASE_URL }), ...overrides };
   const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes });
   const logged: Record<string, unknown>[] = [];
   await prepareStore(store, { baseUrl: config.baseUrl });
-  const app = buildApp({ config, store, log: (event) => logged.push(event) });
+  const app = buildApp({ config, store, log: (event) => logged.push(event), clock: options.clock });
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,3 +6,11 @@ Context: Media
 * value[x] 1..1
 * value[x] only Coding
 * value[x] from ConsultSpecialtyValueSet (required)
+
+Extension: LicenceJurisdictionExtension
+Id: licence-jurisdiction
+Title: "Licence jurisdiction"
+Description: "Where a practitioner's licence (a Practitioner.qualification) allows them to practise, e.g. the US state code OR. Consult routing assigns a consult only to a specialist licensed in the patient's jurisdiction (Patient.address.state)."
+Context: Practitioner.qualification
+* value[x] 1..1
+* value[x] only CodeableConcept

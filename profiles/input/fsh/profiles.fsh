@@ -9,7 +9,7 @@ Description: "The request for a store-and-forward consult: who asks, for which p
 * intent = #order
 * subject only Reference(Patient)
 * requester 1..1
-* requester only Reference(Practitioner or PractitionerRole or Organization)
+* requester only Reference(Practitioner or PractitionerRole or Organization or Patient)
 * priority 1..1
 * category 1..*
 * category ^slicing.discriminator.type = #pattern

@@ -83,3 +83,13 @@ Description: "Answer codes for which eyes were imaged (diabetic retinopathy inta
 * #left "Left eye"
 * #right "Right eye"
 * #both "Both eyes"
+
+CodeSystem: ConsultBusinessStatusCodes
+Id: consult-business-status
+Title: "Consult business status"
+Description: "The finer stage of a consult Task (Task.businessStatus) within its status, set by Relay."
+* ^status = #active
+* ^caseSensitive = true
+* ^content = #complete
+* #awaiting-information "Awaiting information" "The specialist asked the requester or patient for more information (a request-for-information Communication or a sub-Task); the consult is on hold until it arrives."
+* #overdue "Overdue" "The due time passed before the consult was completed; it was escalated."
