@@ -7,7 +7,7 @@ import type { Config } from './config';
 import type { ValidationEnv } from './validation/validator';
 import type { Store } from './storage/port';
 import { Repository } from './repository/repository';
-import { anonymousAccess, operatorAccess, scopeAccess } from './repository/access';
+import { anonymousAccess, operatorAccess, scopeAccess, type AccessPolicy } from './repository/access';
 import { createAuth } from './auth/runtime';
 import { loadR4Definitions, resourceTypes } from './validation/definitions';
 import { ensureSearchIndexes } from './search/indexes';
@@ -20,6 +20,8 @@ import { createHttpApp, type HttpApp } from './http/server';
 import type { Logger } from './http/errors';
 import { startBlobSweep } from './binary/sweep';
 import { consultLifecycle } from './consult/lifecycle';
+import { escalateOverdue } from './consult/escalation';
+import { startPeriodic } from './storage/periodic';
 import { auditEventsReadOnly, auditRequests, auditWriterFor, withoutAuditListing } from './audit/index';
 
 export interface AppDeps {
@@ -59,6 +61,13 @@ export function buildApp({ config, store, log = defaultLog, clock = () => new Da
   const audit = auditRequests({ writer: auditWriterFor(store, { baseUrl: config.baseUrl, log, maxQueue: config.auditQueueMax }), baseUrl: config.baseUrl, auth: config.auth, log });
   const visible = withoutAuditListing(store);
   const rules = consultLifecycle({ rules: config.consultRules });
+  const repository = (access: AccessPolicy) => new Repository(visible, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary, now: clock, rules }, visible);
+  if (config.escalationIntervalMs > 0) {
+    startPeriodic(store, { name: 'consult escalation', intervalMs: config.escalationIntervalMs, log }, async () => {
+      const escalated = await escalateOverdue(repository(operatorAccess), { rules: config.consultRules, baseUrl: config.baseUrl, now: clock(), access: operatorAccess });
+      if (escalated.length) log({ level: 'info', msg: 'overdue consults escalated', count: escalated.length });
+    });
+  }
   return createHttpApp({
     auth,
     audit,
@@ -69,7 +78,7 @@ export function buildApp({ config, store, log = defaultLog, clock = () => new Da
     contextFor: (requestId, grant) => {
       // open: the local operator; smart: the token's scopes (no token reaches only metadata and discovery).
       const access = auditEventsReadOnly(!auth ? operatorAccess : grant ? scopeAccess(grant, { organisationRule: config.accessOrganisationRule }) : anonymousAccess);
-      return { requestId, baseUrl: config.baseUrl, access, repo: new Repository(visible, { validate, readOnly: guide.keys, access, baseUrl: config.baseUrl, binary, now: clock, rules }, visible), config, now: clock };
+      return { requestId, baseUrl: config.baseUrl, access, repo: repository(access), config, now: clock };
     },
   });
 }

@@ -30,6 +30,8 @@ export interface Config {
   blobKeyFile: string | undefined;
   /** Due hours per priority and each specialty's submission requirements (src/consult/rules.ts). */
   consultRules: ConsultRules;
+  /** Milliseconds between escalation runs over overdue consults (src/consult/escalation.ts); 0: only on $escalate. */
+  escalationIntervalMs: number;
   /** `open`: no tokens (loopback HOST only); `smart`: SMART on FHIR bearer tokens on every FHIR request. */
   auth: 'open' | 'smart';
   /** External issuers whose tokens are accepted besides Relay's own. */
@@ -292,6 +294,13 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
     default: '',
     doc: 'Path of the consult rules file (JSON): due hours per priority and, per specialty, the intake Questionnaire and the minimum media a submission needs (README "Consult workflow"). Empty: src/consult/default-rules.json.',
     parse: (value) => loadConsultRules(value.trim() ? path.resolve(value.trim()) : DEFAULT_RULES_FILE),
+  },
+  {
+    key: 'escalationIntervalMs',
+    env: 'RELAY_ESCALATION_INTERVAL',
+    default: '60000',
+    doc: 'Milliseconds between runs of the consult escalation (overdue consults not yet accepted are reassigned, every overdue consult is marked overdue). 0: only when an administrator calls POST /fhir/Task/$escalate.',
+    parse: integer(0, 86_400_000),
   },
   {
     key: 'auth',

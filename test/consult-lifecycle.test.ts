@@ -79,3 +79,50 @@ async function provenancesOf(taskId: string): Promise<Provenance[]> {
 async function provenanceCount(taskId: string): Promise<number> {
   return (await provenancesOf(taskId)).length;
 }
+
+describe('the same rules on every path', () => {
+  it('applies to JSON Patch: an illegal status change is refused and a legal one recorded', async () => {
+    const { task } = await consultIn(t, d, `p${n++}`, 'received');
+    const patch = (status: string) => t.request.patch(`/fhir/Task/${task.id}`).set(bearer(d.tokens.owner)).set('Content-Type', 'application/json-patch+json').send([{ op: 'replace', path: '/status', value: status }]);
+    const illegal = await patch('completed');
+    expect(illegal.status).toBe(409);
+    expect((illegal.body as OperationOutcome).issue?.[0].diagnostics).toMatch(/a consult cannot go from received to completed/);
+    const legal = await patch('accepted');
+    expect(legal.status).toBe(200);
+    expect((legal.body as Task).status).toBe('accepted');
+    expect((await provenancesOf(task.id as string)).some((p) => p.activity?.coding?.[0].code === 'accepted')).toBe(true);
+  });
+
+  it('applies to transaction entries: an illegal one fails the whole transaction, pointing at its entry', async () => {
+    const { request, task } = await consultIn(t, d, `p${n++}`, 'in-progress');
+    const note = { resourceType: 'Observation', status: 'final', code: { text: 'note' }, subject: { reference: d.patient }, basedOn: [{ reference: `ServiceRequest/${request.id}` }] };
+    const res = await t.request
+      .post('/fhir')
+      .set(bearer(d.tokens.owner))
+      .send({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { resource: note, request: { method: 'POST', url: 'Observation' } },
+          { resource: { ...task, status: 'accepted' }, request: { method: 'PUT', url: `Task/${task.id}` } },
+        ],
+      });
+    expect(res.status).toBe(409);
+    const issue = (res.body as OperationOutcome).issue?.[0];
+    expect(issue?.expression?.[0]).toMatch(/^Bundle\.entry\[1\]/);
+    expect(issue?.diagnostics).toMatch(/a consult cannot go from in-progress to accepted/);
+    const after = (await t.request.get(`/fhir/Task/${task.id}`).set(bearer(d.tokens.administrator))).body as Task;
+    expect(after.meta?.versionId).toBe(task.meta?.versionId);
+    const requestAfter = (await t.request.get(`/fhir/ServiceRequest/${request.id}`).set(bearer(d.tokens.administrator))).body as ServiceRequest;
+    expect(requestAfter.meta?.versionId).toBe(request.meta?.versionId);
+  });
+
+  it('refuses to delete a submitted consult, and lets the requester delete a draft', async () => {
+    const submitted = await consultIn(t, d, `p${n++}`, 'in-progress');
+    const refused = await t.request.delete(`/fhir/Task/${submitted.task.id}`).set(bearer(d.tokens.requester));
+    expect(refused.status).toBe(409);
+    expect((refused.body as OperationOutcome).issue?.[0].diagnostics).toMatch(/only a draft is deleted by its requester/);
+    const draft = await consultIn(t, d, `p${n++}`, 'draft');
+    await t.request.delete(`/fhir/Task/${draft.task.id}`).set(bearer(d.tokens.requester)).expect(200);
+  });
+});

@@ -3,6 +3,7 @@
  * routing, a request-for-information round trip, completion by a final report and an amended report,
  * rejection and reassignment, a pool and $claim, cancellation, and licensure in routing.
  */
+import { createHash } from 'node:crypto';
 import type { Bundle, OperationOutcome, Provenance, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { startTestApp, type TestApp } from './helpers/test-app';
 import { accessToken, bearer } from './helpers/auth';
@@ -15,7 +16,7 @@ let now = new Date('2026-03-02T09:00:00Z');
 let seq = 0;
 
 beforeAll(async () => {
-  const rules = parseConsultRules({ ...rulesJson(), specialties: { ...rulesJson().specialties, pathology: { route: 'pool' } } });
+  const rules = parseConsultRules({ ...rulesJson(), specialties: { ...rulesJson().specialties, pathology: { route: 'pool' } }, jurisdictions: { TX: { requiresRelationship: true, description: 'TX test policy' } } });
   t = await startTestApp({ auth: 'smart', consultRules: rules }, { clock: () => now });
   d = await makeDirectory(t, 'w');
 });
@@ -275,5 +276,81 @@ describe('routing', () => {
     const sr = await draft({ category: [{ coding: [{ system: SPECIALTY, code: 'urology' }] }], subject: { reference: 'Patient/w-oregon' }, requester: { reference: d.requesterRole } });
     await submit(sr.id as string).expect(200);
     expect((await taskOf(sr.id as string)).owner?.reference).toBe('PractitionerRole/w-uro-or-role');
+  });
+});
+
+describe('escalation', () => {
+  it('reassigns an overdue consult not yet accepted, marks it overdue once, and is for administrators only', async () => {
+    const admin = d.tokens.administrator;
+    const licence = { code: { text: 'Medical licence' }, extension: [{ url: 'https://relay.example/fhir/StructureDefinition/licence-jurisdiction', valueCodeableConcept: { coding: [{ system: 'https://www.usps.com/', code: 'NV' }] } }] };
+    await put(t, admin, { resourceType: 'Patient', id: 'w-nevada', identifier: [{ system: 'urn:mrn', value: 'nv-1' }], address: [{ state: 'NV' }] });
+    for (const id of ['w-pt-1', 'w-pt-2']) {
+      await put(t, admin, { resourceType: 'Practitioner', id, qualification: [licence] });
+      await put(t, admin, { resourceType: 'PractitionerRole', id: `${id}-role`, active: true, practitioner: { reference: `Practitioner/${id}` }, specialty: [{ coding: [{ system: SPECIALTY, code: 'physical-therapy' }] }] });
+    }
+    // Physical therapy needs one video (default rules): a tiny MP4 with its stated size and SHA-1.
+    const sr = await draft({ priority: 'asap', category: [{ coding: [{ system: SPECIALTY, code: 'physical-therapy' }] }], subject: { reference: 'Patient/w-nevada' } });
+    const bytes = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypmp42'), Buffer.alloc(12)]);
+    const video = {
+      resourceType: 'Media',
+      status: 'completed',
+      basedOn: [{ reference: `ServiceRequest/${sr.id}` }],
+      subject: { reference: 'Patient/w-nevada' },
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/media-type', code: 'video' }] },
+      content: { contentType: 'video/mp4', data: bytes.toString('base64'), size: bytes.length, hash: createHash('sha1').update(bytes).digest('base64') },
+    };
+    await t.request.post('/fhir/Media').set(as('requester')).send(video).expect(201);
+    await submit(sr.id as string).expect(200);
+    let task = await taskOf(sr.id as string);
+    const first = task.owner?.reference;
+    expect(['PractitionerRole/w-pt-1-role', 'PractitionerRole/w-pt-2-role']).toContain(first);
+
+    expect((await t.request.post('/fhir/Task/$escalate').set(as('requester')).send()).status).toBe(403);
+    const early = await t.request.post('/fhir/Task/$escalate').set(as('administrator')).send().expect(200);
+    expect((early.body as Bundle).entry ?? []).toHaveLength(0);
+
+    now = new Date(now.getTime() + 5 * 3_600_000); // asap: due in 4 h
+    const late = await t.request.post('/fhir/Task/$escalate').set(as('administrator')).send().expect(200);
+    const escalated = ((late.body as Bundle).entry ?? []).map((e) => e.resource as Task).filter((x) => x.id === task.id);
+    expect(escalated).toHaveLength(1);
+    task = await read<Task>(`Task/${task.id}`);
+    expect(task.status).toBe('received');
+    expect(task.owner?.reference).not.toBe(first);
+    expect(task.businessStatus?.coding?.map((c) => c.code)).toEqual(['overdue']);
+    const trail = await provenances(task.id as string);
+    expect(trail[trail.length - 1]).toMatchObject({ agent: [{ who: { reference: 'Device/relay' } }] });
+    expect(trail[trail.length - 1].activity?.text).toMatch(/overdue: due .*; reassigned to PractitionerRole\/w-pt-\d-role/);
+
+    const again = await t.request.post('/fhir/Task/$escalate').set(as('administrator')).send().expect(200);
+    expect(((again.body as Bundle).entry ?? []).filter((e) => e.resource?.id === task.id)).toHaveLength(0);
+  });
+});
+
+describe('jurisdiction policy', () => {
+  it('needs an established relationship for a patient-initiated consult in TX, and routes within it', async () => {
+    const admin = d.tokens.administrator;
+    await put(t, admin, { resourceType: 'Patient', id: 'w-texan', identifier: [{ system: 'urn:mrn', value: 'tx-1' }], address: [{ state: 'TX' }] });
+    const patient = bearer(await accessToken(t, { scope: 'patient/*.cruds', extra: { patient: 'w-texan' } }));
+    const sr = { ...consultRequest(`wf-${++seq}`, d), performer: undefined, subject: { reference: 'Patient/w-texan' }, requester: { reference: 'Patient/w-texan' } };
+    await t.request.put(`/fhir/ServiceRequest/${sr.id}`).set(patient).send(sr).expect(201);
+
+    const refused = await t.request.post(`/fhir/ServiceRequest/${sr.id}/$submit`).set(patient).send();
+    expect(refused.status).toBe(422);
+    expect((refused.body as OperationOutcome).issue).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'business-rule', expression: ['ServiceRequest.requester'], diagnostics: expect.stringMatching(/^TX test policy: the patient lives in TX and has no finished Encounter/) }),
+    ]);
+
+    // The specialist holds a Texas licence (routing checks it for a patient living in TX).
+    const texasLicence = { code: { text: 'Medical licence' }, extension: [{ url: 'https://relay.example/fhir/StructureDefinition/licence-jurisdiction', valueCodeableConcept: { coding: [{ system: 'https://www.usps.com/', code: 'TX' }] } }] };
+    await put(t, admin, { resourceType: 'Practitioner', id: 'w-specialist', name: [{ family: 'specialist' }], qualification: [texasLicence] });
+    await put(t, admin, { resourceType: 'Encounter', id: 'w-texan-visit', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'Patient/w-texan' }, serviceProvider: { reference: 'Organization/w-specialists' } });
+    await t.request.post(`/fhir/ServiceRequest/${sr.id}/$submit`).set(patient).send().expect(200);
+    const task = await taskOf(sr.id as string);
+    expect(task).toMatchObject({ status: 'received', owner: { reference: d.ownerRole }, requester: { reference: 'Patient/w-texan' } });
+  });
+
+  it('leaves a clinician-requested consult for the same patient unaffected', async () => {
+    const sr = await draft({ subject: { reference: 'Patient/w-texan' } });
+    await t.request.post(`/fhir/ServiceRequest/${sr.id}/$submit`).set(as('requester')).send().expect(200);
   });
 });

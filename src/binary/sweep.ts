@@ -7,6 +7,7 @@
 import type { Store } from '../storage/port';
 import { BLOBS_COLLECTION, noteUnreferenced, type BlobDoc } from './refs';
 import { leasesOf } from './leases';
+import { startPeriodic, type PeriodicHandle } from '../storage/periodic';
 
 export interface SweepOptions {
   retentionMs: number;
@@ -49,42 +50,13 @@ export async function sweepBlobs(store: Store, options: SweepOptions): Promise<s
   return removed;
 }
 
-export interface SweepHandle {
-  /** Stops the timer and waits for a running pass. */
-  stop(): Promise<void>;
-}
-
 /**
  * Runs sweepBlobs every `intervalMs` (each pass after the previous one ended) until the store closes;
  * the timer never keeps the process alive. Failures are logged and the next pass tries again.
  */
-export function startBlobSweep(store: Store, options: SweepOptions & { intervalMs: number; log: (event: Record<string, unknown>) => void }): SweepHandle {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = sweepBlobs(store, options)
-        .then((removed) => {
-          if (removed.length) options.log({ level: 'info', msg: 'blob sweep removed unreferenced content', count: removed.length });
-        })
-        .catch((err: Error) => options.log({ level: 'error', msg: 'blob sweep failed', error: err.stack ?? String(err) }))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, options.intervalMs);
-    timer.unref();
-  };
-  const handle: SweepHandle = {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
-  store.onClose(() => handle.stop());
-  schedule();
-  return handle;
+export function startBlobSweep(store: Store, options: SweepOptions & { intervalMs: number; log: (event: Record<string, unknown>) => void }): PeriodicHandle {
+  return startPeriodic(store, { name: 'blob sweep', intervalMs: options.intervalMs, log: options.log }, async () => {
+    const removed = await sweepBlobs(store, options);
+    if (removed.length) options.log({ level: 'info', msg: 'blob sweep removed unreferenced content', count: removed.length });
+  });
 }

@@ -17,6 +17,7 @@ import { recordTransition, RELAY_AGENT, syncRequest, type Agent } from './effect
 import { idOf, localRef } from './find';
 import { callerOf, rolesOn } from './roles';
 import { TERMINAL_STATUSES, type TaskStatus } from './states';
+import { withoutStage } from './business-status';
 
 /** An answer to a question about a consult may resume it. */
 export async function planAnswer(message: Communication, env: RulesEnv): Promise<WritePlan | undefined> {
@@ -80,8 +81,7 @@ interface ConsultPair {
 async function resumeIfAnswered(repo: Repository, consult: ConsultPair, reason: string, env: RulesEnv): Promise<void> {
   const { task, request } = consult;
   if (task.status !== 'on-hold' || (await openQuestions(task, request, repo, env.baseUrl)).length) return;
-  const { businessStatus: _waiting, ...rest } = task;
-  const resumed = (await repo.update<Task>({ ...rest, status: 'in-progress' })).resource;
+  const resumed = (await repo.update<Task>({ ...withoutStage(task, 'awaiting-information'), status: 'in-progress' })).resource;
   await recordTransition(repo, { task: resumed, previous: task, from: 'on-hold', to: 'in-progress', agent: RELAY_AGENT, reason, at: env.now });
 }
 

@@ -9,9 +9,9 @@ import type { Repository } from '../repository/repository';
 import type { RulesEnv } from '../repository/write-rules';
 import { findAll, localRef } from './find';
 import { TERMINAL_STATUSES, type TaskStatus } from './states';
+import { withStage } from './business-status';
 
 export const CATEGORY_SYSTEM = 'https://relay.example/fhir/CodeSystem/consult-communication-category';
-export const BUSINESS_STATUS_SYSTEM = 'https://relay.example/fhir/CodeSystem/consult-business-status';
 
 /** statusReason is required when a consult is rejected or failed. */
 export function requireReason(task: Task, to: TaskStatus): void {
@@ -39,7 +39,7 @@ export async function requireQuestion(task: Task, request: ServiceRequest, env: 
       'Task.status',
     );
   }
-  return { ...task, businessStatus: { coding: [{ system: BUSINESS_STATUS_SYSTEM, code: 'awaiting-information', display: 'Awaiting information' }], text: 'Awaiting information' } };
+  return withStage(task, 'awaiting-information');
 }
 
 /** The unanswered questions of a consult: request-for-information Communications without a reply, and open sub-Tasks. */

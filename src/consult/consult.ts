@@ -7,7 +7,7 @@
 import type { Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { Repository } from '../repository/repository';
 import { OperationOutcomeError } from '../fhir/outcome';
-import { isConsultRequest } from '../validation/consult-profiles';
+import { CONSULT_SPECIALTY_SYSTEM, isConsultRequest } from '../validation/consult-profiles';
 import { findAll, idOf, localRef } from './find';
 
 export const TASK_CODE_SYSTEM = 'http://hl7.org/fhir/CodeSystem/task-code';
@@ -47,4 +47,10 @@ export async function readCurrent<T extends Resource>(repo: Repository, type: st
     if (err instanceof OperationOutcomeError && (err.kind === 'not-found' || err.kind === 'gone')) return undefined;
     throw err;
   }
+}
+
+/** The consult specialty code of a consult request. */
+export function specialtyOf(request: ServiceRequest): string | undefined {
+  for (const c of request.category ?? []) for (const coding of c.coding ?? []) if (coding.system === CONSULT_SPECIALTY_SYSTEM && coding.code) return coding.code;
+  return undefined;
 }

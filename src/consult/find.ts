@@ -17,6 +17,17 @@ export async function findAll<T extends Resource>(repo: Repository, type: T['res
   return page.matches as T[];
 }
 
+/**
+ * How many current resources of `type` match `params`, as the search's accurate total: no resource is
+ * read or copied, and on the embedded engine an equality-only query is counted from the indexes.
+ */
+export async function countAll(repo: Repository, type: string, params: Record<string, string>): Promise<number> {
+  const query = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]]));
+  const { query: parsed } = parseSearch(type, query, { strict: true });
+  const page = await repo.search({ ...parsed, total: 'accurate' }, 0);
+  return page.total ?? 0;
+}
+
 /** `Type/id` of a literal reference that is relative or absolute on `baseUrl` (version dropped); undefined otherwise. */
 export function localRef(reference: string | undefined, baseUrl: string): string | undefined {
   if (!reference) return undefined;

@@ -12,14 +12,14 @@ import type { Repository } from '../repository/repository';
 import type { RulesEnv, WriteChange, WritePlan, WriteRules } from '../repository/write-rules';
 import { isConsultRequest } from '../validation/consult-profiles';
 import { planAnswer, planReport, planSubTask } from './automatic';
+import { withoutStage } from './business-status';
 import { requireOwner, requireQuestion, requireReason, requireReport } from './checks';
-import { isCoordinatingTaskShape, taskOfRequest } from './consult';
+import { isCoordinatingTaskShape, specialtyOf, taskOfRequest } from './consult';
 import { recordTransition, syncRequest, type Agent } from './effects';
 import { idOf, localRef } from './find';
 import { callerOf, rolesOn, type Caller } from './roles';
 import { dueTime, type ConsultRules } from './rules';
-import { ancestors, candidates, rejectedBy, route } from './routing';
-import { specialtyOf } from './submission';
+import { ancestors, candidates, directedOwnerIssues, rejectedBy, route } from './routing';
 import { assertSubmittable } from './submission';
 import { isTaskStatus, OPEN_STATUSES, transition, transitionsFrom, type Role, type TaskStatus } from './states';
 
@@ -30,6 +30,7 @@ export interface LifecycleOptions {
 /** Task elements that say what the consult is and who has it: only an administrator changes them once it is submitted. */
 const TASK_ASSIGNMENT = ['focus', 'basedOn', 'for', 'code', 'intent', 'requester', 'owner', 'restriction'] as const;
 const REQUEST_IDENTITY = ['subject', 'requester', 'category', 'intent'] as const;
+const withoutOwner = TASK_ASSIGNMENT.filter((k) => k !== 'owner');
 
 export function consultLifecycle(options: LifecycleOptions): WriteRules {
   return {
@@ -78,8 +79,10 @@ async function planTask(change: WriteChange, env: RulesEnv, options: LifecycleOp
   }
 
   const from = statusOf(before);
+  // After a rejection the requester may name another owner (a redirect), nothing else of the assignment.
+  const redirect = from === 'rejected' && roles.has('requester');
   if (from === to) {
-    assertEditable(before, after, roles, TASK_ASSIGNMENT, from === 'draft' || from === 'rejected');
+    assertEditable(before, after, roles, redirect ? withoutOwner : TASK_ASSIGNMENT, from === 'draft');
     return undefined;
   }
   const step = transition(from, to);
@@ -87,8 +90,7 @@ async function planTask(change: WriteChange, env: RulesEnv, options: LifecycleOp
   const pool = localRef(before.owner?.reference, env.baseUrl);
   const claim = to === 'accepted' && pool?.startsWith('HealthcareService/') === true;
   if (claim) await assertClaim(after, pool as string, request, caller, env);
-  const guarded = claim ? TASK_ASSIGNMENT.filter((k) => k !== 'owner') : TASK_ASSIGNMENT;
-  assertEditable(before, after, roles, guarded, from === 'draft' || from === 'rejected' || roles.has('administrator'));
+  assertEditable(before, after, roles, claim || redirect ? withoutOwner : TASK_ASSIGNMENT, from === 'draft' || roles.has('administrator'));
   let task = after;
   switch (step.check) {
     case 'reason':
@@ -103,12 +105,21 @@ async function planTask(change: WriteChange, env: RulesEnv, options: LifecycleOp
     case 'report':
       await requireReport(task, request, env);
       break;
-    case 'submission':
-      await assertSubmittable(request, env, options.rules);
+    case 'submission': {
+      // An owner who rejected the consult is not named again; one named must be eligible (a directed consult).
+      // (Only a redirect after a rejection has any: a draft's history holds no rejection.)
+      const rejecters = from === 'rejected' ? await rejectedBy(env.server, before.id as string, env.baseUrl) : [];
+      if (rejecters.includes(localRef(task.owner?.reference, env.baseUrl) ?? '')) {
+        const { owner: _rejected, ...unassigned } = task;
+        task = unassigned;
+      }
+      await assertSubmittable(request, env, options.rules, await directedOwnerIssues(task, request, env, options.rules));
       task = { ...task, restriction: { ...task.restriction, period: { ...task.restriction?.period, end: dueTime(options.rules, task.priority ?? request.priority, env.now).toISOString() } } };
       if (!task.authoredOn) task.authoredOn = env.now.toISOString();
       break;
+    }
     case undefined:
+      if (from === 'on-hold') task = withoutStage(task, 'awaiting-information');
       break;
     default:
       return exhaustive(step.check);
@@ -118,7 +129,7 @@ async function planTask(change: WriteChange, env: RulesEnv, options: LifecycleOp
     afterStore: async (stored, repo) => {
       await transitionEffects(repo, { task: stored as Task, previous: before, request, from, to, agent, env });
       // The router assigns a consult just submitted, and reassigns one its owner rejected (not one an administrator rejected).
-      if (step.check === 'submission') await route(stored as Task, request, repo, env, options.rules, await rejectedBy(repo, before.id as string, env.baseUrl));
+      if (step.check === 'submission') await route(stored as Task, request, repo, env, options.rules, from === 'rejected' ? await rejectedBy(repo, before.id as string, env.baseUrl) : []);
       if (to === 'rejected' && roles.has('owner') && !roles.has('administrator')) {
         await route({ ...(stored as Task), status: 'requested', owner: undefined }, request, repo, env, options.rules, await rejectedBy(repo, before.id as string, env.baseUrl), stored as Task);
       }

@@ -4,7 +4,9 @@
  * is licensed in the patient's jurisdiction (a qualification with the licence-jurisdiction extension
  * naming Patient.address.state, within its period; a patient without a state is not filtered), who
  * are available (no notAvailable period covers now; availableTime, when given, includes today) and
- * have not rejected this consult; the one with the fewest open consults wins (ties: by id). A
+ * have not rejected this consult (and, for a patient-initiated consult under a jurisdiction's
+ * relationship rule, belong to an organisation the patient has one with: consult/jurisdiction.ts);
+ * the one with the fewest open consults wins (ties: by id). A
  * specialty routed to a pool (rules file `route: "pool"`), or one without a candidate, goes to an
  * active HealthcareService of the specialty, where a specialist claims it (Task/$claim). Without
  * either the consult stays requested and unassigned, for an administrator to assign.
@@ -15,9 +17,11 @@ import type { RulesEnv } from '../repository/write-rules';
 import { CONSULT_SPECIALTY_SYSTEM } from '../validation/consult-profiles';
 import { implementationGuide } from '../conformance/package';
 import { recordTransition, RELAY_AGENT, syncRequest } from './effects';
-import { findAll, idOf, localRef } from './find';
+import { countAll, findAll, idOf, localRef } from './find';
+import { specialtyOf } from './consult';
 import type { ConsultRules } from './rules';
-import { specialtyOf } from './submission';
+import { issue, type Issue } from '../fhir/outcome';
+import { relationshipRequirement } from './jurisdiction';
 import type { TaskStatus } from './states';
 
 export const LICENCE_JURISDICTION = 'https://relay.example/fhir/StructureDefinition/licence-jurisdiction';
@@ -35,10 +39,11 @@ export async function route(task: Task, request: ServiceRequest, repo: Repositor
   return assigned;
 }
 
-/** The owners that rejected this consult so far (from its Task's history): routing passes them over. */
+/** The owners that rejected this consult so far (the owner of each version that made it rejected): routing passes them over. */
 export async function rejectedBy(repo: Repository, taskId: string, baseUrl: string): Promise<string[]> {
   const page = await repo.history({ type: 'Task', id: taskId, count: 1000 });
-  const owners = page.entries.filter((e) => (e.resource as Task | null)?.status === 'rejected').map((e) => localRef((e.resource as Task).owner?.reference, baseUrl));
+  const versions = page.entries.filter((e) => e.resource).sort((a, b) => a.versionId - b.versionId).map((e) => e.resource as Task);
+  const owners = versions.filter((v, i) => v.status === 'rejected' && versions[i - 1]?.status !== 'rejected').map((v) => localRef(v.owner?.reference, baseUrl));
   return [...new Set(owners.filter((o): o is string => o !== undefined))];
 }
 
@@ -46,18 +51,76 @@ export async function rejectedBy(repo: Repository, taskId: string, baseUrl: stri
 export async function chooseOwner(task: Task, request: ServiceRequest, repo: Repository, env: RulesEnv, rules: ConsultRules, exclude: readonly string[]): Promise<string | undefined> {
   const specialty = specialtyOf(request);
   if (!specialty) return undefined;
-  const codes = [specialty, ...ancestors(specialty)];
   // Never back to whoever asked.
   exclude = [...exclude, ...[request.requester, task.requester].map((r) => localRef(r?.reference, env.baseUrl)).filter((r): r is string => r !== undefined)];
   const directed = localRef(task.owner?.reference, env.baseUrl);
   if (directed && !exclude.includes(directed)) return directed;
   if (rules.specialties[specialty]?.route !== 'pool') {
-    const role = await leastLoaded(await candidates(repo, request, codes, env, exclude), repo);
+    const role = await leastLoaded(await eligibleRoles(repo, request, env, rules, exclude), repo);
     if (role) return role;
   }
-  const pools = await findAll<HealthcareService>(repo, 'HealthcareService', { active: 'true', specialty: codes.map((c) => `${CONSULT_SPECIALTY_SYSTEM}|${c}`).join(',') });
-  const pool = pools.filter((p) => !exclude.includes(`HealthcareService/${p.id}`)).sort((a, b) => (a.id as string).localeCompare(b.id as string))[0];
+  const pool = (await eligiblePools(repo, request, env, rules, exclude))[0];
   return pool ? `HealthcareService/${pool.id}` : undefined;
+}
+
+/**
+ * Why the owner a submission names (a directed consult: the requester chose the clinician) cannot
+ * take it: a PractitionerRole must be active, available and licensed in the patient's jurisdiction,
+ * within any relationship rule (its specialty is the requester's choice); a pool must be one routing
+ * could choose. Empty when it can, or when the Task names no owner.
+ */
+export async function directedOwnerIssues(task: Task, request: ServiceRequest, env: RulesEnv, rules: ConsultRules): Promise<Issue[]> {
+  const owner = localRef(task.owner?.reference, env.baseUrl);
+  if (!owner) return [];
+  let eligible = false;
+  if (owner.startsWith('PractitionerRole/')) {
+    const role = (await env.resolve(owner)) as PractitionerRole | undefined;
+    const allowed = await relationshipFilter(request, env, rules);
+    eligible = !!role && role.active !== false && available(role, env.now) && (await licensedFor(role, await jurisdictionOf(request, env), env)) && allowed(localRef(role.organization?.reference, env.baseUrl));
+  } else if (owner.startsWith('HealthcareService/')) {
+    eligible = (await eligiblePools(env.server, request, env, rules, [])).some((p) => `HealthcareService/${p.id}` === owner);
+  }
+  if (eligible) return [];
+  return [
+    issue(
+      'error',
+      'business-rule',
+      `the consult names ${owner} as its owner, who cannot take it: an owner must be an active, available PractitionerRole licensed in the patient's jurisdiction (or a pool of the consult's specialty), within any relationship rule; leave the owner out to have Relay route it`,
+      'Task.owner',
+    ),
+  ];
+}
+
+/** True when the role's Practitioner holds a licence valid now for `state` (any role, when the patient's state is unknown). */
+async function licensedFor(role: PractitionerRole, state: string | undefined, env: RulesEnv): Promise<boolean> {
+  if (!state) return true;
+  const practitionerId = idOf(localRef(role.practitioner?.reference, env.baseUrl), 'Practitioner');
+  const practitioner = practitionerId ? ((await env.resolve(`Practitioner/${practitionerId}`)) as Practitioner | undefined) : undefined;
+  return !!practitioner && licensedIn(practitioner, state, env.now);
+}
+
+/** Candidate PractitionerRoles, within the jurisdiction's relationship rule for a patient-initiated consult. */
+async function eligibleRoles(repo: Repository, request: ServiceRequest, env: RulesEnv, rules: ConsultRules, exclude: readonly string[]): Promise<PractitionerRole[]> {
+  const specialty = specialtyOf(request);
+  if (!specialty) return [];
+  const allowed = await relationshipFilter(request, env, rules);
+  return (await candidates(repo, request, [specialty, ...ancestors(specialty)], env, exclude)).filter((r) => allowed(localRef(r.organization?.reference, env.baseUrl)));
+}
+
+/** Active pools (HealthcareService) of the specialty, by id, within the relationship rule. */
+async function eligiblePools(repo: Repository, request: ServiceRequest, env: RulesEnv, rules: ConsultRules, exclude: readonly string[]): Promise<HealthcareService[]> {
+  const specialty = specialtyOf(request);
+  if (!specialty) return [];
+  const allowed = await relationshipFilter(request, env, rules);
+  const codes = [specialty, ...ancestors(specialty)];
+  const pools = await findAll<HealthcareService>(repo, 'HealthcareService', { active: 'true', specialty: codes.map((c) => `${CONSULT_SPECIALTY_SYSTEM}|${c}`).join(',') });
+  return pools.filter((p) => !exclude.includes(`HealthcareService/${p.id}`) && allowed(localRef(p.providedBy?.reference, env.baseUrl))).sort((a, b) => (a.id as string).localeCompare(b.id as string));
+}
+
+/** A patient-initiated consult under a relationship rule goes only to the organisations the patient knows. */
+async function relationshipFilter(request: ServiceRequest, env: RulesEnv, rules: ConsultRules): Promise<(organisation: string | undefined) => boolean> {
+  const relationship = await relationshipRequirement(request, env, rules);
+  return (organisation) => !relationship || (organisation !== undefined && relationship.organisations.has(organisation));
 }
 
 /** PractitionerRoles that may take the consult (specialty, licence, availability, not excluded). */
@@ -67,9 +130,12 @@ export async function candidates(repo: Repository, request: ServiceRequest, code
   const out: PractitionerRole[] = [];
   for (const role of roles) {
     if (exclude.includes(`PractitionerRole/${role.id}`) || !available(role, env.now)) continue;
-    const practitionerId = idOf(localRef(role.practitioner?.reference, env.baseUrl), 'Practitioner');
-    const practitioner = practitionerId ? ((await env.resolve(`Practitioner/${practitionerId}`)) as Practitioner | undefined) : undefined;
-    if (state && !(practitioner && licensedIn(practitioner, state, env.now))) continue;
+    if (state) {
+      // Licensure is checked only against a patient's state: without one, the Practitioner is not read.
+      const practitionerId = idOf(localRef(role.practitioner?.reference, env.baseUrl), 'Practitioner');
+      const practitioner = practitionerId ? ((await env.resolve(`Practitioner/${practitionerId}`)) as Practitioner | undefined) : undefined;
+      if (!(practitioner && licensedIn(practitioner, state, env.now))) continue;
+    }
     out.push(role);
   }
   return out;
@@ -99,12 +165,19 @@ export function available(role: PractitionerRole, now: Date): boolean {
   return times.length === 0 || times.some((a) => !a.daysOfWeek?.length || a.daysOfWeek.includes(DAYS[now.getUTCDay()] as never));
 }
 
+/**
+ * The role with the fewest open consults (ties: the first by id). Each load is the accurate total of
+ * an owner + status search, so no Task is read or copied: on the embedded engine both are equality
+ * indexes and the count walks the owner's index entry (bench/README.md "Consult day").
+ */
 async function leastLoaded(roles: PractitionerRole[], repo: Repository): Promise<string | undefined> {
   let best: { ref: string; load: number } | undefined;
   for (const role of [...roles].sort((a, b) => (a.id as string).localeCompare(b.id as string))) {
     const ref = `PractitionerRole/${role.id}`;
-    const load = (await findAll<Task>(repo, 'Task', { owner: ref, status: OPEN_OWNED })).length;
+    const load = await countAll(repo, 'Task', { owner: ref, status: OPEN_OWNED });
     if (!best || load < best.load) best = { ref, load };
+    // Nobody after it (by id) can have fewer than none.
+    if (load === 0) break;
   }
   return best?.ref;
 }

@@ -1,7 +1,8 @@
 /**
  * The consult rules file (RELAY_CONSULT_RULES, default src/consult/default-rules.json; README
- * "Consult workflow"): due hours per priority, and per specialty the intake Questionnaire and the
- * minimum media a submission needs (each a FHIRPath condition on Media and a minimum count).
+ * "Consult workflow"): due hours per priority, per specialty the intake Questionnaire and the
+ * minimum media a submission needs (each a FHIRPath condition on Media and a minimum count), and
+ * per jurisdiction the policy for patient-initiated consults (consult/jurisdiction.ts).
  * Read and checked once at start: a bad file stops the server with a message naming the key.
  */
 import fs from 'node:fs';
@@ -29,10 +30,19 @@ export interface SpecialtyRules {
   route: 'direct' | 'pool';
 }
 
+export interface JurisdictionRules {
+  /** A patient-initiated consult needs an established relationship (consult/jurisdiction.ts). */
+  requiresRelationship: boolean;
+  /** Why, in words, for the OperationOutcome. */
+  description: string;
+}
+
 export interface ConsultRules {
   dueHours: Record<Priority, number>;
   /** By code of the consult-specialty code system; a specialty not listed needs no intake or media. */
   specialties: Record<string, SpecialtyRules>;
+  /** By jurisdiction code as in Patient.address.state (upper case), e.g. TX. */
+  jurisdictions: Record<string, JurisdictionRules>;
 }
 
 /** Reads and checks a rules file (throws an Error naming the file and the key at fault). */
@@ -70,7 +80,14 @@ export function parseConsultRules(raw: unknown, source = 'consult rules'): Consu
     if (s.route !== undefined && s.route !== 'direct' && s.route !== 'pool') throw bad(`specialties.${code}.route`, 'must be "direct" or "pool"');
     specialties[code] = { intake: s.intake as string | undefined, route: (s.route as 'direct' | 'pool' | undefined) ?? 'direct', media: media.map((m, i) => mediaRule(obj(m, `specialties.${code}.media[${i}]`), `specialties.${code}.media[${i}]`, bad)) };
   }
-  return { dueHours, specialties };
+  const jurisdictions: Record<string, JurisdictionRules> = {};
+  for (const [code, value] of Object.entries(obj(top.jurisdictions ?? {}, 'jurisdictions'))) {
+    const j = obj(value, `jurisdictions.${code}`);
+    if (typeof j.requiresRelationship !== 'boolean') throw bad(`jurisdictions.${code}.requiresRelationship`, 'must be true or false');
+    if (j.description !== undefined && typeof j.description !== 'string') throw bad(`jurisdictions.${code}.description`, 'must be a text');
+    jurisdictions[code.toUpperCase()] = { requiresRelationship: j.requiresRelationship, description: (j.description as string | undefined) ?? `${code} requires an established patient relationship before a patient-initiated consult` };
+  }
+  return { dueHours, specialties, jurisdictions };
 }
 
 function mediaRule(m: Record<string, unknown>, key: string, bad: (key: string, what: string) => Error): MediaRule {

@@ -3,18 +3,20 @@
  * before the consult reaches them, all listed at once. The patient is known and identified (an
  * identifier, or name and birth date); the requester is known; the specialty's intake
  * QuestionnaireResponse (consult rules file) is completed and valid against its Questionnaire; the
- * specialty's minimum media are there; every Media's content is present and matches its size and hash.
+ * specialty's minimum media are there; every Media's content is present and matches its size and hash;
+ * a patient-initiated consult meets its jurisdiction's relationship rule (consult/jurisdiction.ts).
  */
 import type { Media, Patient, QuestionnaireResponse, ServiceRequest } from '@medplum/fhirtypes';
 import { issue, OperationOutcomeError, outcome, type Issue } from '../fhir/outcome';
 import type { RulesEnv } from '../repository/write-rules';
-import { CONSULT_SPECIALTY_SYSTEM } from '../validation/consult-profiles';
 import { findAll, localRef } from './find';
+import { specialtyOf } from './consult';
 import type { ConsultRules } from './rules';
+import { relationshipRequirement } from './jurisdiction';
 
 /** Throws 422 listing every missing or invalid item; returns when the consult may be submitted. */
-export async function assertSubmittable(request: ServiceRequest, env: RulesEnv, rules: ConsultRules): Promise<void> {
-  const issues = await submissionIssues(request, env, rules);
+export async function assertSubmittable(request: ServiceRequest, env: RulesEnv, rules: ConsultRules, more: Issue[] = []): Promise<void> {
+  const issues = [...(await submissionIssues(request, env, rules)), ...more];
   if (issues.length) throw new OperationOutcomeError('unprocessable', outcome(issues));
 }
 
@@ -25,6 +27,17 @@ export async function submissionIssues(request: ServiceRequest, env: RulesEnv, r
   await checkPatient(request, env, missing);
   if (!request.requester?.reference || !(await env.resolve(request.requester.reference))) missing('the requester is not known: ServiceRequest.requester must reference a stored Practitioner, PractitionerRole, Organization or Patient', 'ServiceRequest.requester');
 
+  const relationship = await relationshipRequirement(request, env, rules);
+  if (relationship && relationship.organisations.size === 0) {
+    issues.push(
+      issue(
+        'error',
+        'business-rule',
+        `${relationship.description}: the patient lives in ${relationship.state} and has no finished Encounter with an organisation (Encounter.serviceProvider) that could take this consult; record that encounter, or have a clinician request the consult`,
+        'ServiceRequest.requester',
+      ),
+    );
+  }
   const specialty = specialtyOf(request);
   const rule = specialty ? rules.specialties[specialty] : undefined;
   const supporting = new Set((request.supportingInfo ?? []).map((s) => localRef(s.reference, env.baseUrl)));
@@ -74,10 +87,4 @@ async function checkPatient(request: ServiceRequest, env: RulesEnv, missing: (te
   }
   const identified = (patient.identifier ?? []).some((i) => i.value) || ((patient.name ?? []).some((n) => n.family || n.given?.length) && !!patient.birthDate);
   if (!identified) missing(`Patient/${patient.id} is not identified: it needs an identifier (e.g. a medical record number), or a name and a birth date`, 'ServiceRequest.subject');
-}
-
-/** The consult specialty code of a consult request. */
-export function specialtyOf(request: ServiceRequest): string | undefined {
-  for (const c of request.category ?? []) for (const coding of c.coding ?? []) if (coding.system === CONSULT_SPECIALTY_SYSTEM && coding.code) return coding.code;
-  return undefined;
 }

@@ -12,6 +12,7 @@ import { packageOperation } from './package';
 import { statsOperation } from './stats';
 import { submitOperation } from './submit';
 import { claimOperation } from './claim';
+import { escalateOperation } from './escalate';
 
 export interface OperationSpec {
   /** The name without `$`. */
@@ -26,4 +27,4 @@ export interface OperationSpec {
   readonly handler: Handler;
 }
 
-export const OPERATIONS: readonly OperationSpec[] = [validateOperation, expandOperation, valueSetValidateCodeOperation, codeSystemValidateCodeOperation, lookupOperation, packageOperation, statsOperation, submitOperation, claimOperation];
+export const OPERATIONS: readonly OperationSpec[] = [validateOperation, expandOperation, valueSetValidateCodeOperation, codeSystemValidateCodeOperation, lookupOperation, packageOperation, statsOperation, submitOperation, claimOperation, escalateOperation];

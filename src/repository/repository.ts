@@ -91,6 +91,14 @@ export class Repository {
   }
 
   /**
+   * Runs `work` in one store transaction with a repository that writes as the server, without the
+   * write rules: for Relay's own scheduled steps (the consult escalation), never with a caller's content.
+   */
+  async runAsServer<R>(work: (repo: Repository) => Promise<R>): Promise<R> {
+    return this.write(async (db) => work(this.asServer(db)));
+  }
+
+  /**
    * Claims the guard of conditional criteria (repository/guard.ts) in this transaction, so that
    * concurrent conditional writes with the same criteria take effect one after the other.
    */

@@ -45,7 +45,8 @@ export interface TestApp {
 /** Makes a temporary data directory, opens the embedded store there and builds the app on it. */
 export async function startTestApp(overrides: Partial<Config> = {}, options: { clock?: () => Date } = {}): Promise<TestApp> {
   const dataDir = await makeDataDir();
-  const config: Config = { ...loadConfig({ RELAY_DATA_DIR: dataDir, RELAY_BASE_URL: TEST_BASE_URL }), ...overrides };
+  // No background escalation (its timer would act between a test's steps); tests call Task/$escalate.
+  const config: Config = { ...loadConfig({ RELAY_DATA_DIR: dataDir, RELAY_BASE_URL: TEST_BASE_URL, RELAY_ESCALATION_INTERVAL: '0' }), ...overrides };
   const store = await openStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, journalCompactBytes: config.journalCompactBytes });
   const logged: Record<string, unknown>[] = [];
   await prepareStore(store, { baseUrl: config.baseUrl });

@@ -154,3 +154,27 @@ Description: "Turnaround of consults submitted in a date range, computed from th
 * parameter[=].max = "1"
 * parameter[=].type = #Parameters
 * parameter[=].documentation = "The figures (see the README, \"Consult workflow\")."
+
+Instance: escalate
+InstanceOf: OperationDefinition
+Usage: #definition
+Title: "Escalate overdue consults"
+Description: "Runs the escalation of consults whose due time has passed, now (Relay also runs it every RELAY_ESCALATION_INTERVAL): a consult not yet accepted is reassigned to another eligible specialist when there is one, and every overdue consult is marked overdue (Task.businessStatus), each step recorded in a Provenance. For administrators."
+* url = "https://relay.example/fhir/OperationDefinition/escalate"
+* name = "Escalate"
+* title = "Escalate overdue consults"
+* version = "0.1.0"
+* status = #active
+* kind = #operation
+* code = #escalate
+* resource = #Task
+* system = false
+* type = true
+* instance = false
+* affectsState = true
+* parameter[+].name = #return
+* parameter[=].use = #out
+* parameter[=].min = 1
+* parameter[=].max = "1"
+* parameter[=].type = #Bundle
+* parameter[=].documentation = "The Tasks escalated by this run, as they are afterwards (a collection Bundle; empty when none was overdue)."

@@ -107,6 +107,7 @@ export async function collectPackage(source: PackageSource, request: ServiceRequ
   for (const ref of [...supportingOf('Media'), ...supportingOf('Observation')]) await find(SUPPORTING_ROLES.get(ref.type) as Role, ref);
   await search('communication', 'Communication', 'based-on', [srRef]);
   await search('communication', 'Communication', 'part-of', allTasks.map((t) => `Task/${t.id}`));
+  await search('communication', 'Communication', 'about', [srRef, ...allTasks.map((t) => `Task/${t.id}`)]);
   await search('report', 'DiagnosticReport', 'based-on', [srRef]);
   for (const ref of supporting.filter((r) => !SUPPORTING_ROLES.has(r.type))) await find('supporting', ref);
   await search('provenance', 'Provenance', 'target', pkg.keys().filter((k) => !k.startsWith('Provenance/')));
