@@ -17,9 +17,8 @@
  * broke) and writes bench/results/consult-latest.json. Settings: see readConsultSettings and bench/README.md.
  */
 import http from 'node:http';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -31,6 +30,7 @@ import type { Store } from '../src/storage/port';
 import { finalReport, makeDirectory, planConsult, type PlannedConsult } from './lib/consult-day-data';
 import { summarise, type CpuProfile } from './lib/cpuprofile';
 import { loadAvg, machineInfo } from './lib/machine';
+import { scratchRun } from './lib/scratch';
 import { rng } from './lib/search-data';
 import { ROOT } from './lib/servers';
 
@@ -261,35 +261,16 @@ async function main(): Promise<void> {
   );
   if (machine.loadAvgAtStart[0] > machine.cpuCount * 0.5) console.log(`WARNING: the machine is busy (load average ${machine.loadAvgAtStart[0]}); figures will be noisy`);
 
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'relay-consult-bench-'));
+  const scratch = await scratchRun('relay-consult-bench-');
+  const { dataDir } = scratch;
   let store: Store | undefined;
-  let server: http.Server | undefined;
   let client: Client | undefined;
-  let cleaned: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaned ??= (async () => {
-      client?.close();
-      if (server) {
-        const s = server;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        });
-      }
-      await store?.close().catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: cleaning up ${dataDir}`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   const startedAt = performance.now();
   try {
     // ---- Set-up: store, app, server, directory
     store = await openStore({ dataDir, journalCompactBytes: 64 * 1024 * 1024 });
+    scratch.parts.store = store;
     await prepareStore(store, { baseUrl: BASE_URL });
     for (const { collection, field } of settings.indexes) await store.collection(collection).createIndex({ [field]: 1 });
     if (settings.indexes.length) console.log(`EXPERIMENT: extra indexes ${settings.indexes.map((x) => `${x.collection}.${x.field}`).join(', ')} (not created by Relay itself)`);
@@ -303,9 +284,11 @@ async function main(): Promise<void> {
       s.keepAliveTimeout = 15 * 60_000;
       s.listen(0, '127.0.0.1', () => resolve(new URL(`http://127.0.0.1:${(s.address() as { port: number }).port}`)));
       s.once('error', reject);
-      server = s;
+      scratch.parts.server = s;
     });
     client = new Client(origin, Math.max(settings.concurrency, 1));
+    const opened = client;
+    scratch.parts.closeClient = () => opened.close();
     const c = client;
 
     const random = rng(20260302);
@@ -560,9 +543,7 @@ async function main(): Promise<void> {
     );
     console.log(`wrote ${path.relative(ROOT, file)}`);
   } finally {
-    await cleanup();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    await scratch.cleanup();
   }
 }
 

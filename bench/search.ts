@@ -10,8 +10,8 @@
  * the end, also on error or Ctrl-C. Settings: see readSearchSettings below and bench/README.md.
  */
 import { machineInfo } from './lib/machine';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { scratchRun } from './lib/scratch';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -259,33 +259,14 @@ async function main(): Promise<void> {
   console.log(`sizes ${settings.sizes.map(sizeLabel).join(' → ')}, ${settings.runs} runs per query (+${settings.warmup} warm-up), ${settings.concurrency} writes in flight, Medplum at ${sizeLabel(settings.medplumAt)}`);
   if (machine.loadAvgAtStart[0] > machine.cpuCount * 0.5) console.log(`WARNING: the machine is busy (load average ${machine.loadAvgAtStart[0]}); latencies will be noisy`);
 
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'relay-search-bench-'));
+  const scratch = await scratchRun('relay-search-bench-');
+  const { dataDir } = scratch;
   let store: Store | undefined;
-  let server: Server | undefined;
-  let cleaned: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaned ??= (async () => {
-      if (server) {
-        const s = server;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        });
-      }
-      await store?.close().catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: cleaning up ${dataDir}`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  // on, not once: a second Ctrl-C (npm passes the signal on) must not end the process mid-cleanup.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   const startedAt = performance.now();
   try {
     store = await openStore({ dataDir, journalCompactBytes: 64 * 1024 * 1024 });
+    scratch.parts.store = store;
     let t0 = performance.now();
     await prepareStore(store, { baseUrl: BASE_URL });
     console.log(`store opened in ${dataDir}; prepareStore (definitions + search indexes) ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -309,7 +290,7 @@ async function main(): Promise<void> {
       // The HTTP case runs once per size, minutes apart: keep the client's pooled connection open
       // (the default 5 s keep-alive timeout races with the reuse and fails the request with ECONNRESET).
       s.keepAliveTimeout = 15 * 60_000;
-      server = s;
+      scratch.parts.server = s;
     });
     const httpCase = SEARCH_CASES.find((c) => c.key === 'obs-subject') as SearchCase;
     // The same connection and client against a handler that does no FHIR work: the HTTP stack's own share.
@@ -526,9 +507,7 @@ async function main(): Promise<void> {
     );
     console.log(`wrote ${path.relative(ROOT, path.join(RESULTS_DIR, 'search-latest.json'))}`);
   } finally {
-    await cleanup();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    await scratch.cleanup();
   }
 }
 

@@ -42,6 +42,8 @@ interface TxSettings {
   sampleMs: number;
   bigPrefer: string;
   seed: number;
+  /** Extra node flags for Relay (both servers), e.g. a V8 heap-growth setting to compare. */
+  nodeArgs: string[];
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -63,6 +65,7 @@ function readTxSettings(env: NodeJS.ProcessEnv): TxSettings {
     sampleMs: intFrom(env, 'BENCH_TX_SAMPLE_MS', 10, 1),
     bigPrefer: env.BENCH_TX_BIG_PREFER?.trim() ?? '',
     seed: intFrom(env, 'BENCH_TX_SEED', 4000, 0),
+    nodeArgs: env.BENCH_TX_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [],
   };
 }
 
@@ -291,11 +294,12 @@ async function main(): Promise<void> {
     `throughput: ~${settings.entries} entries per case, ${settings.rounds} round(s) after ${settings.warmupRounds} warm-up round(s), ${settings.connections} connections for the concurrent case; ` +
       `memory: ${settings.bigMiB ? `~${settings.bigMiB} MiB transaction, photos ~${settings.photoKiB} KiB` : 'skipped (BENCH_TX_BIG_MB=0)'}`,
   );
+  if (settings.nodeArgs.length > 0) console.log(`Relay's extra node flags (BENCH_TX_NODE_ARGS): ${settings.nodeArgs.join(' ')}`);
   console.log(`load average before start: ${info.loadAvgAtStart.join(' / ')} (1/5/15 min)`);
   if (info.loadAvgAtStart[0] > info.cpuCount / 2) console.log('WARNING: other processes are busy on this machine; wall times will be noisy (CPU per resource less so)');
 
   const relayEnv = { RELAY_MAX_BODY: '128mb', RELAY_BUNDLE_MAX_ENTRIES: String(Math.max(10_000, settings.entries * 2)) };
-  const tp = await withServers({ raw: false, relayEnv }, (running) => throughput(settings, running));
+  const tp = await withServers({ raw: false, relayEnv, relayNodeArgs: settings.nodeArgs }, (running) => throughput(settings, running));
   const verdict = judgeThroughput(tp.cases);
   const caseList = CASES.map((k) => tp.cases[k]);
   console.log(`\n${throughputTable(caseList, tp.cases.transaction)}\n`);
@@ -317,7 +321,7 @@ async function main(): Promise<void> {
       RELAY_MAX_BODY: `${Math.max(128, Math.ceil(mib(big.body.length) * 2))}mb`,
       RELAY_BUNDLE_MAX_ENTRIES: String(Math.max(10_000, big.entries)),
     };
-    mem = await withServers({ raw: false, relayEnv: bigEnv }, (running) => memory(settings, big, running));
+    mem = await withServers({ raw: false, relayEnv: bigEnv, relayNodeArgs: settings.nodeArgs }, (running) => memory(settings, big, running));
     printMemory(mem, settings);
   }
 

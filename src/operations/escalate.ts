@@ -5,8 +5,8 @@
  * operator of an `open` server, or a system/ client without an organisation. Answers the Tasks it
  * escalated in a collection Bundle.
  */
-import type { Bundle } from '@medplum/fhirtypes';
 import { RELAY_CANONICAL_BASE } from '../conformance/package';
+import { collectionBundle } from '../fhir/collection';
 import { fail } from '../fhir/outcome';
 import type { Handler } from '../rest/types';
 import { escalateOverdue } from '../consult/escalation';
@@ -20,13 +20,7 @@ const handler: Handler = async (ctx, req) => {
   if (caller.kind === 'identities') throw fail('forbidden', 'forbidden', `$escalate is for administrators (the operator, or a system/ client without an organisation); ${ctx.access.actor.display} is not one`);
   const now = ctx.now();
   const tasks = await escalateOverdue(ctx.repo, { rules: ctx.config.consultRules, baseUrl: ctx.baseUrl, now, access: ctx.access });
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'collection',
-    timestamp: now.toISOString(),
-    entry: tasks.map((resource) => ({ fullUrl: `${ctx.baseUrl}/Task/${resource.id}`, resource })),
-  };
-  return { kind: 'ok', body: bundle };
+  return { kind: 'ok', body: collectionBundle(tasks, ctx.baseUrl, now) };
 };
 
 export const escalateOperation: OperationSpec = {

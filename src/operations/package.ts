@@ -8,8 +8,9 @@
  * read, and a ServiceRequest it may not read answers as its read does (403, 404 or 410).
  * The operation takes no input; a POST body, when sent, must be a Parameters resource.
  */
-import type { Bundle, ServiceRequest } from '@medplum/fhirtypes';
+import type { ServiceRequest } from '@medplum/fhirtypes';
 import { RELAY_CANONICAL_BASE } from '../conformance/package';
+import { collectionBundle } from '../fhir/collection';
 import { assertValidId } from '../fhir/ids';
 import type { Handler } from '../rest/types';
 import { collectPackage } from '../consult/package/collect';
@@ -27,13 +28,7 @@ const handler: Handler = async (ctx, req) => {
   const request = await ctx.repo.read<ServiceRequest>('ServiceRequest', id);
   const source = repositorySource(ctx.repo, ctx.access, { limit: MAX_PACKAGE_ENTRIES });
   const resources = await collectPackage(source, request, { baseUrl: ctx.baseUrl, maxEntries: MAX_PACKAGE_ENTRIES });
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'collection',
-    timestamp: ctx.now().toISOString(),
-    entry: resources.map((resource) => ({ fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource })),
-  };
-  return { kind: 'ok', body: bundle };
+  return { kind: 'ok', body: collectionBundle(resources, ctx.baseUrl, ctx.now()) };
 };
 
 export const packageOperation: OperationSpec = {

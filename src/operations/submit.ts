@@ -7,8 +7,9 @@
  * transaction: a refused submission leaves nothing behind. Answers the ServiceRequest and Task as
  * they are afterwards, in a collection Bundle.
  */
-import type { Bundle, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { ServiceRequest, Task } from '@medplum/fhirtypes';
 import { RELAY_CANONICAL_BASE } from '../conformance/package';
+import { collectionBundle } from '../fhir/collection';
 import { assertValidId } from '../fhir/ids';
 import { fail } from '../fhir/outcome';
 import type { Handler } from '../rest/types';
@@ -34,13 +35,7 @@ const handler: Handler = async (ctx, req) => {
   });
   const task = (await taskOfRequest(ctx.repo, id)) as Task;
   const current = await ctx.repo.read<ServiceRequest>('ServiceRequest', id);
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'collection',
-    timestamp: ctx.now().toISOString(),
-    entry: [current, task].map((resource) => ({ fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource })),
-  };
-  return { kind: 'ok', body: bundle };
+  return { kind: 'ok', body: collectionBundle([current, task], ctx.baseUrl, ctx.now()) };
 };
 
 /** A new draft coordinating Task for `request` (its single performer, when named, becomes the owner: a directed consult). */

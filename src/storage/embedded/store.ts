@@ -199,10 +199,7 @@ export class EmbeddedStore implements Store {
     const lsn = this.state.lastLsn + 1;
     const payload = encodeOps(lsn, tx.ops);
     this.state.lastLsn = lsn;
-    for (const [name, table] of tx.overlay) {
-      const pending = this.state.table(this.state.pending, name);
-      for (const [id, entry] of table.entries) pending.set(id, { doc: entry.doc, seq: entry.seq, lsn });
-    }
+    this.state.stage(lsn, tx.overlay);
     const ops = tx.ops;
     return this.journal.append(payload, () => this.state.settle(lsn, ops));
   }
