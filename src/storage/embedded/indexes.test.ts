@@ -139,62 +139,6 @@ describe('equality indexes', () => {
     await scanned.close();
   });
 
-  it('index a transaction\'s own writes when a read first needs them, and keep them indexed through later writes', async () => {
-    const indexed = await openFresh();
-    const scanned = await openFresh();
-    for (const field of ['a', 'b.c', 'm', 'm.c', 'n', 'a.0']) await indexed.collection('r').createIndex({ [field]: 1 });
-    const run = (s: Store) =>
-      s.transaction(async (tx) => {
-        const c = tx.collection('r');
-        const rand = prng(31);
-        const seen: unknown[] = [];
-        for (let i = 0; i < 400; i++) {
-          const id = `d${Math.floor(rand() * 80)}`;
-          const step = rand();
-          if (step < 0.35) await c.replaceOne({ _id: id }, randomDoc(rand, id), { upsert: true });
-          else if (step < 0.45) await c.deleteOne({ _id: id });
-          else if (step < 0.5) await c.deleteMany({ n: Math.floor(rand() * 10) });
-          else seen.push(await c.find(randomFilter(rand), randomOptions(rand)), await c.countDocuments(randomFilter(rand)));
-        }
-        return seen;
-      });
-    expect(await run(indexed)).toEqual(await run(scanned));
-    const rand = prng(32);
-    for (let i = 0; i < 200; i++) {
-      const filter = randomFilter(rand);
-      expect(await indexed.collection('r').find(filter)).toEqual(await scanned.collection('r').find(filter));
-    }
-    await indexed.close();
-    await scanned.close();
-  });
-
-  it('merge commits that wait for the same sync, and leave no pending entries once they are durable', async () => {
-    const indexed = await openFresh();
-    const scanned = await openFresh();
-    for (const field of ['a', 'b.c', 'n']) await indexed.collection('r').createIndex({ [field]: 1 });
-    for (const s of [indexed, scanned]) {
-      const rand = prng(41);
-      await Promise.all(
-        Array.from({ length: 40 }, (_, i) =>
-          i % 3 === 0
-            ? s.collection('r').replaceOne({ _id: `d${i % 17}` }, randomDoc(rand, `d${i % 17}`), { upsert: true })
-            : s.transaction(async (tx) => {
-                for (let j = 0; j < 5; j++) await tx.collection('r').replaceOne({ _id: `d${(i * 5 + j) % 23}` }, randomDoc(rand, `d${(i * 5 + j) % 23}`), { upsert: true });
-                return tx.collection('r').find({ n: { $in: [1, 2, 3] } });
-              }),
-        ),
-      );
-    }
-    const rand = prng(42);
-    for (let i = 0; i < 200; i++) {
-      const filter = randomFilter(rand);
-      expect(await indexed.collection('r').find(filter)).toEqual(await scanned.collection('r').find(filter));
-    }
-    expect((indexed as unknown as { state: { pending: Map<string, unknown> } }).state.pending.size).toBe(0);
-    await indexed.close();
-    await scanned.close();
-  });
-
   it('derive key ranges from $elemMatch bounds and literal-prefix regexes, and nothing from what a prefix cannot bound', () => {
     expect(rangeOf({ $regex: '^smi' })).toEqual({ low: { value: 'smi', inclusive: true }, high: { value: 'smj', inclusive: false } });
     expect(rangeOf({ $regex: '^o\\.b\\-x' })).toEqual({ low: { value: 'o.b-x', inclusive: true }, high: { value: 'o.b-y', inclusive: false } });

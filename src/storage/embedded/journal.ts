@@ -4,30 +4,21 @@
  * go out together in the next single write+sync, so concurrent writers share the cost of a sync.
  * Each write+sync is framed as one batch (see record.ts): a batch is either wholly valid or, if a
  * crash tore it, wholly ignored; none of its records had been acknowledged.
- *
- * A record's text is produced while it is written (frame-writer.ts): a large transaction is encoded
- * document by document into one reused buffer, never held whole as text or bytes.
  */
 import fs, { type FileHandle } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { StoreFailedError } from '../errors';
-import { FrameWriter } from './frame-writer';
-import { BATCH_MAGIC, RECORD_MAGIC } from './record';
-
-/** A record's JSON text: whole, or in parts produced one after the other as it is written. */
-export type Payload = string | (() => Iterable<string>);
+import { BATCH_MAGIC, frameHeader, RECORD_MAGIC } from './record';
 
 interface Queued {
-  payload: Payload | null;
+  /** The record's frame: its header, then its body's pieces. */
+  frame: Buffer[];
+  bytes: number;
   onDurable: () => void;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-/** The largest single write; the buffer is kept while the journal is open. */
-const CHUNK_BYTES = 1 << 20;
-/** Positional writes need a descriptor without O_APPEND (on Linux, O_APPEND ignores the position). */
-const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT;
+const EMPTY = Buffer.alloc(0);
 
 export class Journal {
   private queue: Queued[] = [];
@@ -35,7 +26,7 @@ export class Journal {
   private idleWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
   private failure: unknown = undefined;
   private syncCount = 0;
-  private buffer: Buffer | undefined;
+  private queuedBytes = 0;
 
   private constructor(
     readonly file: string,
@@ -45,19 +36,19 @@ export class Journal {
 
   /** Opens an existing (recovered) journal for appending, creating it if missing. */
   static async open(file: string): Promise<Journal> {
-    const handle = await fs.open(file, OPEN_FLAGS);
+    const handle = await fs.open(file, 'a');
     const { size } = await handle.stat();
     return new Journal(file, handle, size);
   }
 
   /** Creates a new, empty journal; fails if the file exists. The caller fsyncs the directory. */
   static async create(file: string): Promise<Journal> {
-    return new Journal(file, await fs.open(file, OPEN_FLAGS | constants.O_EXCL), 0);
+    return new Journal(file, await fs.open(file, 'ax'), 0);
   }
 
-  /** Bytes written to the journal (records still queued are not counted until they are written). */
+  /** Bytes in the journal, counting records still queued. */
   get size(): number {
-    return this.written;
+    return this.written + this.queuedBytes;
   }
 
   /** How many write+sync rounds have completed (each may carry many records). */
@@ -71,15 +62,18 @@ export class Journal {
   }
 
   /**
-   * Appends one record (its JSON text, whole or as a function giving its parts, called when the
-   * record is written: what it reads must not change until then). `onDurable` runs synchronously
-   * right after the record is synced (records complete in append order), before the returned
-   * promise resolves.
+   * Appends one record (its JSON payload, whole or in UTF-8 pieces, which are written as they are,
+   * never joined, and released once written). `onDurable` runs synchronously right
+   * after the record is synced (records complete in append order), before the returned promise resolves.
    */
-  append(payload: Payload, onDurable: () => void): Promise<void> {
+  append(payload: string | readonly Buffer[], onDurable: () => void): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
+    const pieces = typeof payload === 'string' ? [Buffer.from(payload, 'utf8')] : payload;
+    const frame = [frameHeader(pieces, RECORD_MAGIC), ...pieces];
+    const bytes = frame.reduce((n, b) => n + b.length, 0);
+    this.queuedBytes += bytes;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ payload, onDurable, resolve, reject });
+      this.queue.push({ frame, bytes, onDurable, resolve, reject });
       if (!this.running) void this.run();
     });
   }
@@ -106,8 +100,17 @@ export class Journal {
       while (this.queue.length > 0 && this.failure === undefined) {
         const batch = this.queue;
         this.queue = [];
+        // The batch frame's body is its records' frames: written after its header as they are, not copied.
+        const parts = batch.flatMap((q) => q.frame);
+        const header = frameHeader(parts, BATCH_MAGIC);
+        parts.unshift(header);
+        const bytes = batch.reduce((n, q) => n + q.bytes, header.length);
+        this.queuedBytes -= bytes - header.length;
+        this.written += bytes;
+        // Written pieces are dropped as the write goes on: a large record's memory is released with it.
+        for (const q of batch) q.frame = [];
         try {
-          this.written = await this.writeBatch(batch);
+          await this.writeAll(parts);
           await this.handle.datasync();
           this.syncCount++;
         } catch (err) {
@@ -143,22 +146,21 @@ export class Journal {
   }
 
   /**
-   * Writes one batch frame holding the records' frames after the last batch, encoding each record as
-   * it goes (a payload is dropped once written, so its memory can go). Returns the new end offset.
+   * Writes the buffers one after the other (a vectored write, repeated for what a short write left),
+   * emptying each slot of `rest` once written so that its memory can go.
    */
-  private async writeBatch(batch: Queued[]): Promise<number> {
-    this.buffer ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
-    const out = new FrameWriter(this.handle, this.written, this.buffer);
-    await out.beginFrame(BATCH_MAGIC);
-    for (const q of batch) {
-      const payload = q.payload as Payload;
-      q.payload = null;
-      await out.beginFrame(RECORD_MAGIC);
-      if (typeof payload === 'string') await out.text(payload);
-      else for (const part of payload()) await out.text(part);
-      await out.endFrame();
+  private async writeAll(rest: Buffer[]): Promise<void> {
+    let next = 0;
+    while (next < rest.length) {
+      // At most IOV_MAX (1024) pieces per call, and about 8 MiB, so that written pieces can be released.
+      let end = next;
+      for (let size = 0; end < rest.length && end - next < 1024 && size < 8 << 20; end++) size += rest[end].length;
+      let { bytesWritten } = await this.handle.writev(rest.slice(next, end));
+      while (next < rest.length && bytesWritten >= rest[next].length) {
+        bytesWritten -= rest[next].length;
+        rest[next++] = EMPTY;
+      }
+      if (bytesWritten > 0) rest[next] = rest[next].subarray(bytesWritten);
     }
-    await out.endFrame();
-    return out.finish();
   }
 }

@@ -12,8 +12,7 @@ import { crc32 } from 'node:zlib';
 
 export const RECORD_MAGIC = Buffer.from([0xf7, 0x52, 0x4a, 0x31]);
 export const BATCH_MAGIC = Buffer.from([0xf7, 0x52, 0x4a, 0x42]);
-/** Bytes of a frame's header. */
-export const HEADER = 12;
+const HEADER = 12;
 /** Upper bound for one frame; larger lengths are treated as damage. */
 export const MAX_FRAME_BYTES = 1 << 30;
 
@@ -98,35 +97,4 @@ export function decodeFrames(buf: Buffer, magic: Buffer = RECORD_MAGIC): Decoded
     if (decodeFrameAt(buf, at, magic)) return { bodies, validEnd: offset, damagedAt: offset };
   }
   return { bodies, validEnd: offset };
-}
-
-const POLY = 0xedb88320;
-
-/** a(x)·b(x) modulo the CRC-32 polynomial (bit-reflected, as zlib's multmodp). */
-function multModP(a: number, b: number): number {
-  let m = 0x80000000;
-  let p = 0;
-  for (;;) {
-    if (a & m) {
-      p ^= b;
-      if ((a & (m - 1)) === 0) break;
-    }
-    m >>>= 1;
-    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
-  }
-  return p >>> 0;
-}
-
-/** x^(2^k) modulo the polynomial, for k = 0..31. */
-const X2N: number[] = [0x40000000];
-for (let k = 1; k < 32; k++) X2N.push(multModP(X2N[k - 1], X2N[k - 1]));
-
-/**
- * The CRC-32 of A followed by B, from the CRC-32 of A, that of B alone and B's length (zlib's
- * crc32_combine): a frame's checksum from the checksum of a body written before its header was known.
- */
-export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
-  let p = 0x80000000;
-  for (let n = lengthB * 8, k = 0; n > 0; n = Math.floor(n / 2), k++) if (n % 2 === 1) p = multModP(X2N[k & 31], p);
-  return (multModP(p, crcA) ^ crcB) >>> 0;
 }

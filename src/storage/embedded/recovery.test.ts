@@ -6,8 +6,6 @@ import { journalPath, listDataFiles, snapshotPath } from './files';
 import { BATCH_MAGIC, encodeFrame, encodeRecord } from './record';
 import { writeSnapshot } from './snapshot';
 import { openEmbeddedStore, type EmbeddedStore } from './store';
-import type { State } from './state';
-import type { Doc } from '../port';
 
 const BIG = 2 ** 40;
 
@@ -118,66 +116,6 @@ describe('crash recovery', () => {
     const { journal } = await seedAndClose();
     await fs.appendFile(journal, batch({ lsn: 9, ops: [] }));
     await expect(open()).rejects.toThrow(/record number 9 follows 2/);
-  });
-
-  describe('a value two documents hold (a resource in its current and its history document)', () => {
-    const marker = 'shared-resource-marker';
-    const stored = (store: EmbeddedStore, name: string, id: string) => (store as unknown as { state: State }).state.committed.get(name)?.entries.get(id)?.doc as Doc;
-    async function writeShared(compactBytes = BIG) {
-      const store = await open(compactBytes);
-      const resource = { resourceType: 'Patient', text: marker.repeat(20), name: [{ family: 'Zoë' }] };
-      await store.transaction(async (tx) => {
-        await tx.collection('c').insertOne({ _id: 'p', resource });
-        await tx.collection('c_history').insertOne({ _id: 'p/1', n: 1, resource });
-      });
-      return { store, resource };
-    }
-    const occurrences = (bytes: Buffer) => bytes.toString('utf8').split(marker.repeat(20)).length - 1;
-
-    it('is journaled once, and shared again when the journal is replayed', async () => {
-      const { store, resource } = await writeShared();
-      await store.close();
-      expect(occurrences(await fs.readFile(journalPath(dir, 0)))).toBe(1);
-      const reopened = await open();
-      expect(await reopened.collection('c').findOne({ _id: 'p' })).toEqual({ _id: 'p', resource });
-      expect(await reopened.collection('c_history').findOne({ _id: 'p/1' })).toEqual({ _id: 'p/1', n: 1, resource });
-      expect(stored(reopened, 'c_history', 'p/1').resource).toBe(stored(reopened, 'c', 'p').resource);
-      expect(Object.isFrozen(stored(reopened, 'c', 'p').resource)).toBe(true);
-      await reopened.close();
-    });
-
-    it('is written once in a snapshot, and shared again when the snapshot is loaded', async () => {
-      const { store, resource } = await writeShared(64);
-      await store.compacted();
-      const gen = store.stats().generation;
-      await store.close();
-      expect(occurrences(await fs.readFile(snapshotPath(dir, gen)))).toBe(1);
-      const reopened = await open();
-      expect(await reopened.collection('c_history').findOne({ _id: 'p/1' })).toEqual({ _id: 'p/1', n: 1, resource });
-      expect(stored(reopened, 'c_history', 'p/1').resource).toBe(stored(reopened, 'c', 'p').resource);
-      await reopened.close();
-    });
-
-    it('shares small values again after a restart, within one snapshot record and one journal record', async () => {
-      const store = await open(64);
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < 5; i++) await tx.collection('c').insertOne({ _id: `d${i}`, tag: { s: 'x', c: 'y' }, n: i });
-      });
-      await store.compacted();
-      await store.transaction(async (tx) => {
-        for (let i = 5; i < 8; i++) await tx.collection('c').insertOne({ _id: `d${i}`, tag: { s: 'x', c: 'y' }, n: i });
-      });
-      await store.close();
-      const reopened = await open();
-      expect(await reopened.collection('c').find({}, { sort: { _id: 1 } })).toEqual(Array.from({ length: 8 }, (_, i) => ({ _id: `d${i}`, tag: { s: 'x', c: 'y' }, n: i })));
-      for (let i = 1; i < 8; i++) expect(stored(reopened, 'c', `d${i}`).tag).toBe(stored(reopened, 'c', 'd0').tag);
-      await reopened.close();
-    });
-
-    it('refuses a journal whose reference names no earlier document', async () => {
-      await fs.writeFile(journalPath(dir, 0), batch({ lsn: 1, ops: [{ o: 'put', c: 'c', d: { _id: 'a', r: null }, same: [['r', 1, 'r']] }, { o: 'put', c: 'c', d: { _id: 'b', r: {} } }] }));
-      await expect(open()).rejects.toThrow(/record 1 cannot be replayed: op 0 refers to r of op 1/);
-    });
   });
 
   describe('crash points of compaction', () => {

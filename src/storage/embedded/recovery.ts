@@ -71,11 +71,7 @@ async function replayJournal(file: string, state: State, last: boolean, log: (ms
         throw new StoreCorruptError(file, 'a record passed its checksum but is not JSON');
       }
       if (record.lsn !== state.lastLsn + 1) throw new StoreCorruptError(file, `record number ${record.lsn} follows ${state.lastLsn}`);
-      try {
-        state.replay(record.ops);
-      } catch (err) {
-        throw new StoreCorruptError(file, `record ${record.lsn} cannot be replayed: ${(err as Error).message}`);
-      }
+      state.replay(record.ops);
       state.lastLsn = record.lsn;
       replayed++;
     }

@@ -199,7 +199,10 @@ export class EmbeddedStore implements Store {
     const lsn = this.state.lastLsn + 1;
     const payload = encodeOps(lsn, tx.ops);
     this.state.lastLsn = lsn;
-    this.state.stage(lsn, tx.overlay);
+    for (const [name, table] of tx.overlay) {
+      const pending = this.state.table(this.state.pending, name);
+      for (const [id, entry] of table.entries) pending.set(id, { doc: entry.doc, seq: entry.seq, lsn });
+    }
     const ops = tx.ops;
     return this.journal.append(payload, () => this.state.settle(lsn, ops));
   }

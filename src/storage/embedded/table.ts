@@ -2,12 +2,6 @@
  * One collection within one layer of state: documents by _id plus the equality and unique index data
  * for the collection's declared indexes. The committed layer holds documents only; overlay layers
  * (uncommitted transactions, commits awaiting their fsync) also hold tombstones (doc null).
- *
- * A table of a short-lived layer (a transaction's overlay, then the commit's pending entries) is
- * `lazy`: it builds a field's equality index the first time a read needs it, and keeps it from then
- * on. A large import is mostly never searched inside its transaction, so its documents are indexed
- * once (in the committed layer) instead of three times. Unique indexes are always kept: every write
- * checks them.
  */
 import BTree from 'sorted-btree';
 import type { Doc } from '../port';
@@ -55,10 +49,7 @@ export class Table {
   private readonly ordered = new Map<string, BTree<OrderedKey, true>>();
   private readonly unique = new Map<string, Map<string, string>>();
 
-  constructor(
-    readonly schema: Schema,
-    private readonly lazy = false,
-  ) {
+  constructor(readonly schema: Schema) {
     for (const spec of schema.specs) this.addIndex(spec);
   }
 
@@ -87,7 +78,14 @@ export class Table {
 
   /** Builds index data for a newly declared index over the documents already here. */
   addIndex(spec: IndexSpec): void {
-    if (!this.lazy) for (let i = 0; i < spec.fields.length; i++) this.buildField(spec.fields[i], spec.segments[i]);
+    for (let i = 0; i < spec.fields.length; i++) {
+      const field = spec.fields[i];
+      if (this.equality.has(field)) continue;
+      const map = new Map<Primitive, string | Set<string>>();
+      this.equality.set(field, map);
+      this.inexact.set(field, new Set());
+      for (const [id, entry] of this.entries) if (entry.doc) this.indexField(field, spec.segments[i], id, entry.doc);
+    }
     if (spec.unique && !this.unique.has(spec.name)) {
       const map = new Map<string, string>();
       this.unique.set(spec.name, map);
@@ -98,7 +96,7 @@ export class Table {
   /** How many ids the equality index on `field` holds for `values` (an upper bound on matches). */
   estimate(field: string, values: readonly Primitive[]): number {
     if (field === '_id') return values.length;
-    const map = this.equalityMap(field);
+    const map = this.equality.get(field);
     if (!map) return Infinity;
     let n = 0;
     for (const v of values) {
@@ -111,7 +109,7 @@ export class Table {
   /** Ids whose document may hold one of `values` at `field`, via the index. */
   lookup(field: string, values: readonly Primitive[]): Iterable<string> {
     if (field === '_id') return values.filter((v): v is string => typeof v === 'string' && this.entries.has(v));
-    const map = this.equalityMap(field);
+    const map = this.equality.get(field);
     if (!map) throw new Error(`bug: no equality index on ${field}`);
     if (values.length === 1) {
       const ids = map.get(values[0]);
@@ -131,7 +129,7 @@ export class Table {
    * than `cap`: Infinity when the field has no index or the range holds more than `cap`.
    */
   estimateRange(field: string, range: KeyRange, cap: number): number {
-    if (field === '_id' || !this.equalityMap(field)) return Infinity;
+    if (field === '_id' || !this.equality.has(field)) return Infinity;
     let n = (this.inexact.get(field)?.size ?? 0);
     const done = this.forRange(field, range, () => ++n > cap);
     return done ? n : Infinity;
@@ -152,13 +150,11 @@ export class Table {
 
   /** Ids whose keys at `field` are not exact (see plainPath). */
   inexactIds(field: string): ReadonlySet<string> {
-    this.equalityMap(field);
     return this.inexact.get(field) ?? new Set();
   }
 
   /** Ids whose document may hold a key in `range` at `field`: those with such a key, and those whose keys are not exact. */
   lookupRange(field: string, range: KeyRange): Set<string> {
-    this.equalityMap(field);
     const ids = new Set<string>(this.inexact.get(field));
     this.forRange(field, range, (id) => {
       ids.add(id);
@@ -187,8 +183,6 @@ export class Table {
   private orderedIndex(field: string): BTree<OrderedKey, true> {
     let tree = this.ordered.get(field);
     if (tree) return tree;
-    // The ordered index is kept up to date along with the field's equality index.
-    this.equalityMap(field);
     tree = new BTree<OrderedKey, true>(undefined, compareKeys);
     const segments = this.schema.fields.get(field) as string[];
     for (const [id, entry] of this.entries) if (entry.doc) forEachEqualityKey(entry.doc, segments, (k) => tree?.set([k, id], true));
@@ -199,7 +193,7 @@ export class Table {
   /** Whether the document `id` of this table holds one of `values` at `field` by its equality index. */
   holds(field: string, values: readonly Primitive[], id: string): boolean {
     if (field === '_id') return values.includes(id) && this.entries.get(id)?.doc != null;
-    const map = this.equalityMap(field);
+    const map = this.equality.get(field);
     if (!map) throw new Error(`bug: no equality index on ${field}`);
     for (const v of values) {
       const ids = map.get(v);
@@ -214,33 +208,12 @@ export class Table {
    * of every search index field; other documents must be checked against the filter itself.
    */
   isExact(field: string, id: string): boolean {
-    if (field === '_id') return true;
-    this.equalityMap(field);
-    return !this.inexact.get(field)?.has(id);
+    return field === '_id' || !this.inexact.get(field)?.has(id);
   }
 
   /** The id that holds `key` in unique index `spec` within this table, if any. */
   uniqueOwner(spec: IndexSpec, key: string): string | undefined {
     return this.unique.get(spec.name)?.get(key);
-  }
-
-  /** The equality index of `field`, built now if this table is lazy and the field is declared; undefined without one. */
-  private equalityMap(field: string): Map<Primitive, string | Set<string>> | undefined {
-    const map = this.equality.get(field);
-    if (map || !this.lazy) return map;
-    const segments = this.schema.fields.get(field);
-    return segments ? this.buildField(field, segments) : undefined;
-  }
-
-  /** Builds the equality index of `field` over the documents here (once). */
-  private buildField(field: string, segments: readonly string[]): Map<Primitive, string | Set<string>> {
-    let map = this.equality.get(field);
-    if (map) return map;
-    map = new Map();
-    this.equality.set(field, map);
-    this.inexact.set(field, new Set());
-    for (const [id, entry] of this.entries) if (entry.doc) this.indexField(field, segments, id, entry.doc);
-    return map;
   }
 
   private index(id: string, doc: Doc): void {

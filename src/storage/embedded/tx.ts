@@ -15,11 +15,9 @@ export class WriteTx {
   readonly overlay: Layer = new Map();
   readonly ops: Op[] = [];
   /** The current and the history document of a resource hold the same caller object: stored once. */
-  private readonly shared: SharedParts;
+  private readonly shared = new SharedParts();
 
-  constructor(private readonly state: State) {
-    this.shared = new SharedParts(state.canon);
-  }
+  constructor(private readonly state: State) {}
 
   /** The tables for `name` as this transaction sees them, bottom first. */
   layers(name: string): Table[] {
@@ -94,10 +92,7 @@ export class WriteTx {
   }
 
   private put(name: string, doc: Doc, seq: number): void {
-    const table = this.state.table(this.overlay, name);
-    // A document inserted again after its deletion comes last in natural order: last in the table too.
-    if (table.entries.get(doc._id)?.doc === null) table.delete(doc._id);
-    table.set(doc._id, { doc, seq, lsn: 0 });
+    this.state.table(this.overlay, name).set(doc._id, { doc, seq, lsn: 0 });
     this.ops.push({ o: 'put', c: name, doc, seq });
   }
 
