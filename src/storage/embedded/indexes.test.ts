@@ -139,6 +139,35 @@ describe('equality indexes', () => {
     await scanned.close();
   });
 
+  it('answer a transaction\'s reads of its own writes (deletes and re-inserts included) the same with and without indexes', async () => {
+    const indexed = await openFresh();
+    const scanned = await openFresh();
+    for (const field of ['a', 'b.c', 'm', 'm.c', 'n', 'a.0']) await indexed.collection('r').createIndex({ [field]: 1 });
+    const run = (s: Store) =>
+      s.transaction(async (tx) => {
+        const c = tx.collection('r');
+        const rand = prng(31);
+        const seen: unknown[] = [];
+        for (let i = 0; i < 400; i++) {
+          const id = `d${Math.floor(rand() * 80)}`;
+          const step = rand();
+          if (step < 0.35) await c.replaceOne({ _id: id }, randomDoc(rand, id), { upsert: true });
+          else if (step < 0.45) await c.deleteOne({ _id: id });
+          else if (step < 0.5) await c.deleteMany({ n: Math.floor(rand() * 10) });
+          else seen.push(await c.find(randomFilter(rand), randomOptions(rand)), await c.countDocuments(randomFilter(rand)));
+        }
+        return seen;
+      });
+    expect(await run(indexed)).toEqual(await run(scanned));
+    const rand = prng(32);
+    for (let i = 0; i < 200; i++) {
+      const filter = randomFilter(rand);
+      expect(await indexed.collection('r').find(filter)).toEqual(await scanned.collection('r').find(filter));
+    }
+    await indexed.close();
+    await scanned.close();
+  });
+
   it('derive key ranges from $elemMatch bounds and literal-prefix regexes, and nothing from what a prefix cannot bound', () => {
     expect(rangeOf({ $regex: '^smi' })).toEqual({ low: { value: 'smi', inclusive: true }, high: { value: 'smj', inclusive: false } });
     expect(rangeOf({ $regex: '^o\\.b\\-x' })).toEqual({ low: { value: 'o.b-x', inclusive: true }, high: { value: 'o.b-y', inclusive: false } });

@@ -92,7 +92,10 @@ export class WriteTx {
   }
 
   private put(name: string, doc: Doc, seq: number): void {
-    this.state.table(this.overlay, name).set(doc._id, { doc, seq, lsn: 0 });
+    const table = this.state.table(this.overlay, name);
+    // A document inserted again after its deletion comes last in natural order: last in the table too.
+    if (table.entries.get(doc._id)?.doc === null) table.delete(doc._id);
+    table.set(doc._id, { doc, seq, lsn: 0 });
     this.ops.push({ o: 'put', c: name, doc, seq });
   }
 
