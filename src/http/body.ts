@@ -77,17 +77,38 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined, als
 /** Deepest nesting a body may have: MongoDB allows 100 levels per document, and the stored document wraps the resource. */
 export const MAX_DEPTH = 90;
 
-/** The path of the first value nested deeper than MAX_DEPTH, found without recursion (a deep body must not overflow the stack). */
+/**
+ * The path of the first value nested deeper than MAX_DEPTH, found without recursion (a deep body must
+ * not overflow the stack). The walk keeps depths only; the path is spelled out once one is too deep.
+ */
 function tooDeep(root: unknown): string | undefined {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
-  while (stack.length) {
-    const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (values.length) {
+    const value = values.pop();
+    const depth = depths.pop() as number;
     if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_DEPTH) return path || '(root)';
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, depth: depth + 1, path: `${path}[${i}]` }));
-    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, depth: depth + 1, path: path ? `${path}.${k}` : k });
+    if (depth >= MAX_DEPTH) return pathTo(root, value) || '(root)';
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child === null || typeof child !== 'object') continue;
+      values.push(child);
+      depths.push(depth + 1);
+    }
   }
   return undefined;
+}
+
+/** The FHIRPath-like path from `root` to `target` (an object inside it), e.g. `entry[3].resource.contained[0]`. */
+function pathTo(root: unknown, target: unknown): string {
+  const stack: { value: unknown; path: string }[] = [{ value: root, path: '' }];
+  while (stack.length) {
+    const { value, path } = stack.pop() as { value: unknown; path: string };
+    if (value === target) return path;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]` }));
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: path ? `${path}.${k}` : k });
+  }
+  return '';
 }
 
 /** Maps body-parser's own errors (too large, bad encoding, aborted) to OperationOutcome errors. */

@@ -16,6 +16,7 @@ import { prepareEntry, type PreparedEntry } from './bundle/entries';
 import { atEntry } from './bundle/errors';
 import { processingOrder, runEntry, type BundleRun } from './bundle/run';
 import { failedEntry, responseEntry } from './bundle/response';
+import { HeapBudget } from '../runtime/heap';
 
 /** Processes a batch Bundle and answers its batch-response. */
 export async function batch(ctx: RequestContext, bundle: Bundle, run: BundleRun): Promise<FhirResult> {
@@ -29,7 +30,9 @@ export async function batch(ctx: RequestContext, bundle: Bundle, run: BundleRun)
       answers[index] = failed(err, { index });
     }
   });
+  const heap = new HeapBudget();
   for (const entry of processingOrder(prepared)) {
+    heap.check();
     try {
       assertNoUrnReference(entry);
       answers[entry.index] = responseEntry(entry, await runEntry(ctx, entry), ctx.baseUrl, prefer);

@@ -3,7 +3,8 @@
  * nothing: inside one store transaction the entries are planned (bundle/plan.ts: ids, conditional
  * targets, references) and run through their interactions' handlers in the R4 order; the first
  * entry that fails fails the whole request with its status and an OperationOutcome pointing into
- * that entry, and nothing is stored. Refused (501) on a store without atomic transactions.
+ * that entry, and nothing is stored. Refused (501) on a store without atomic transactions. A large
+ * transaction collects its garbage as it goes (bundle/heap.ts).
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirResult, RequestContext } from './types';
@@ -14,6 +15,7 @@ import { atEntry } from './bundle/errors';
 import { TransactionPlan, type PlannedEntry } from './bundle/plan';
 import { processingOrder, runEntry, type BundleRun } from './bundle/run';
 import { responseEntry } from './bundle/response';
+import { HeapBudget } from '../runtime/heap';
 
 /** Processes a transaction Bundle and answers its transaction-response. */
 export async function transaction(ctx: RequestContext, bundle: Bundle, run: BundleRun): Promise<FhirResult> {
@@ -25,7 +27,9 @@ export async function transaction(ctx: RequestContext, bundle: Bundle, run: Bund
       'Bundle.type',
     );
   }
+  const heap = new HeapBudget();
   const prepared = (bundle.entry ?? []).map((entry, index) => {
+    heap.check();
     try {
       return prepareEntry(entry, index, { baseUrl: ctx.baseUrl, prefer: run.prefer, interactions: run.interactions });
     } catch (err) {
@@ -33,13 +37,21 @@ export async function transaction(ctx: RequestContext, bundle: Bundle, run: Bund
     }
   });
   const results = await ctx.repo.transaction(async (tx) => {
+    heap.check();
     const plan = new TransactionPlan(tx, prepared, { conditionalDeleteMultiple: ctx.config.conditionalDeleteMultiple });
     const out: FhirResult[] = [];
     const deleting: RequestContext = { ...ctx, repo: tx };
-    for (const entry of await plan.deletes()) out[entry.index] = await runPlanned(deleting, entry, out);
+    for (const entry of await plan.deletes()) {
+      out[entry.index] = await runPlanned(deleting, entry, out);
+      heap.check();
+    }
     const others = await plan.others();
+    heap.check();
     const writing: RequestContext = { ...ctx, repo: tx.withPending(pendingWrites(others)) };
-    for (const entry of processingOrder(others)) out[entry.index] = await runPlanned(writing, entry, out);
+    for (const entry of processingOrder(others)) {
+      out[entry.index] = await runPlanned(writing, entry, out);
+      heap.check();
+    }
     return out;
   });
   const prefer = parsePrefer(run.prefer);

@@ -1,7 +1,8 @@
 /**
  * The stored form of a caller's document: a deep copy with JSON semantics (exactly what a JSON round
  * trip, and so the journal's replay, would give) whose objects and arrays are frozen, and whose
- * strings are shared with the caller's (strings are immutable). No JSON text is made: a large
+ * strings are shared with the caller's (strings are immutable) or, when short, with the other stored
+ * documents (intern.ts). No JSON text is made: a large
  * transaction's documents do not exist once as objects and again as text.
  *
  * Because stored documents are frozen, one stored object can be part of several documents: the
@@ -9,6 +10,7 @@
  * can change it through either; readers get copies (collection.ts), as before.
  */
 import type { Doc } from '../port';
+import type { Interner } from './intern';
 
 /** A bound of the JSON size of what `storedCopy` copied: each string counted as if every character were escaped. */
 export interface Copied<T> {
@@ -23,6 +25,9 @@ export interface Copied<T> {
  */
 export class SharedParts {
   private readonly copies = new WeakMap<object, { value: unknown; maxJsonBytes: number }>();
+
+  /** `strings` gives the stored documents one instance of each short string value (intern.ts). */
+  constructor(private readonly strings: Interner) {}
 
   /** The stored, frozen form of `doc`, sharing parts already copied when the caller's object is unchanged. */
   copy(doc: Doc): Copied<Doc> {
@@ -39,23 +44,23 @@ export class SharedParts {
   }
 
   private part(raw: unknown, key: string): { value: unknown; maxJsonBytes: number } | undefined {
-    if (raw === null || typeof raw !== 'object') return copyValue(raw, key, false);
+    if (raw === null || typeof raw !== 'object') return copyValue(raw, key, false, this.strings);
     const known = this.copies.get(raw);
     if (known && sameJson(raw, known.value)) return known;
-    const made = copyValue(raw, key, false);
+    const made = copyValue(raw, key, false, this.strings);
     if (made !== undefined) this.copies.set(raw, made);
     return made;
   }
 }
 
 /** `value` as JSON.parse(JSON.stringify(value)) would give it, frozen; undefined where JSON leaves the property out. */
-function copyValue(input: unknown, key: string, inArray: boolean): { value: unknown; maxJsonBytes: number } | undefined {
+function copyValue(input: unknown, key: string, inArray: boolean, strings: Interner): { value: unknown; maxJsonBytes: number } | undefined {
   let value = input;
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(key: string): unknown }).toJSON(key);
   if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
   switch (typeof value) {
     case 'string':
-      return { value, maxJsonBytes: value.length * 6 + 2 };
+      return { value: strings.intern(value), maxJsonBytes: value.length * 6 + 2 };
     case 'number':
       return Number.isFinite(value) ? { value: value === 0 ? 0 : value, maxJsonBytes: 24 } : { value: null, maxJsonBytes: 4 };
     case 'boolean':
@@ -72,7 +77,7 @@ function copyValue(input: unknown, key: string, inArray: boolean): { value: unkn
     const out = new Array(value.length);
     let bytes = 2;
     for (let i = 0; i < value.length; i++) {
-      const item = copyValue(value[i], String(i), true) as { value: unknown; maxJsonBytes: number };
+      const item = copyValue(value[i], String(i), true, strings) as { value: unknown; maxJsonBytes: number };
       out[i] = item.value;
       bytes += item.maxJsonBytes + 1;
     }
@@ -81,7 +86,7 @@ function copyValue(input: unknown, key: string, inArray: boolean): { value: unkn
   const out: Record<string, unknown> = {};
   let bytes = 2;
   for (const k of Object.keys(value as object)) {
-    const item = copyValue((value as Record<string, unknown>)[k], k, false);
+    const item = copyValue((value as Record<string, unknown>)[k], k, false, strings);
     if (item === undefined) continue;
     define(out, k, item.value);
     bytes += k.length * 6 + 4 + item.maxJsonBytes;

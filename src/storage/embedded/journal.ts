@@ -7,11 +7,14 @@
  */
 import fs, { type FileHandle } from 'node:fs/promises';
 import { StoreFailedError } from '../errors';
-import { BATCH_MAGIC, frameHeader, RECORD_MAGIC } from './record';
+import { crc32 } from 'node:zlib';
+import { BATCH_MAGIC, frameHeader, RECORD_MAGIC, type LazyRecord } from './record';
+
+type Part = Buffer | LazyRecord;
 
 interface Queued {
-  /** The record's frame: its header, then its body's pieces. */
-  frame: Buffer[];
+  /** The record's frame: its header, then its body's pieces (or its body, made while it is written). */
+  frame: Part[];
   bytes: number;
   onDurable: () => void;
   resolve: () => void;
@@ -19,6 +22,8 @@ interface Queued {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The buffer a large record's text is encoded into, written each time it fills. */
+const WRITE_BYTES = 8 << 20;
 
 export class Journal {
   private queue: Queued[] = [];
@@ -62,13 +67,14 @@ export class Journal {
   }
 
   /**
-   * Appends one record (its JSON payload, whole or in UTF-8 pieces, which are written as they are,
-   * never joined, and released once written). `onDurable` runs synchronously right
-   * after the record is synced (records complete in append order), before the returned promise resolves.
+   * Appends one record: its JSON payload whole, or in UTF-8 pieces (written as they are, never
+   * joined, and released once written), or a large record made piece by piece as it is written.
+   * `onDurable` runs synchronously right after the record is synced (records complete in append
+   * order), before the returned promise resolves.
    */
-  append(payload: string | readonly Buffer[], onDurable: () => void): Promise<void> {
+  append(payload: string | readonly Buffer[] | LazyRecord, onDurable: () => void): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(new StoreFailedError(this.failure));
-    const pieces = typeof payload === 'string' ? [Buffer.from(payload, 'utf8')] : payload;
+    const pieces: readonly Part[] = typeof payload === 'string' ? [Buffer.from(payload, 'utf8')] : Array.isArray(payload) ? payload : [payload as LazyRecord];
     const frame = [frameHeader(pieces, RECORD_MAGIC), ...pieces];
     const bytes = frame.reduce((n, b) => n + b.length, 0);
     this.queuedBytes += bytes;
@@ -145,11 +151,48 @@ export class Journal {
     for (const q of rejected) q.reject(new StoreFailedError(err));
   }
 
+  /** Writes the parts one after the other; a large record's text is encoded into one reused buffer of WRITE_BYTES, written each time it fills. */
+  private async writeAll(parts: Part[]): Promise<void> {
+    let buffers: Buffer[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      parts[i] = EMPTY;
+      if (Buffer.isBuffer(part)) {
+        buffers.push(part);
+        continue;
+      }
+      await this.writeBuffers(buffers);
+      buffers = [];
+      const chunk = Buffer.allocUnsafe(WRITE_BYTES);
+      let used = 0;
+      let length = 0;
+      let crc = 0;
+      const write = async (bytes: Buffer) => {
+        length += bytes.length;
+        crc = crc32(bytes, crc);
+        await this.writeBuffers([bytes]);
+      };
+      for (const text of part.pieces()) {
+        const size = Buffer.byteLength(text, 'utf8');
+        if (size > chunk.length - used) {
+          await write(chunk.subarray(0, used));
+          used = 0;
+        }
+        if (size > chunk.length) await write(Buffer.from(text, 'utf8'));
+        else used += chunk.write(text, used, 'utf8');
+      }
+      await write(chunk.subarray(0, used));
+      // Its header, written before, was computed from a first reading: a different second one would leave an invalid frame.
+      if (length !== part.length || crc !== part.crc) throw new Error(`a large journal record came out differently when written (${length} bytes, expected ${part.length})`);
+    }
+    await this.writeBuffers(buffers);
+  }
+
   /**
    * Writes the buffers one after the other (a vectored write, repeated for what a short write left),
    * emptying each slot of `rest` once written so that its memory can go.
    */
-  private async writeAll(rest: Buffer[]): Promise<void> {
+  private async writeBuffers(rest: Buffer[]): Promise<void> {
     let next = 0;
     while (next < rest.length) {
       // At most IOV_MAX (1024) pieces per call, and about 8 MiB, so that written pieces can be released.

@@ -1,4 +1,5 @@
-import { BATCH_MAGIC, decodeFrameAt, decodeFrames, encodeFrame, encodeRecord, RECORD_MAGIC } from './record';
+import { crc32 } from 'node:zlib';
+import { BATCH_MAGIC, crc32Combine, decodeFrameAt, decodeFrames, encodeFrame, encodeRecord, frameHeader, RECORD_MAGIC } from './record';
 
 describe('frames', () => {
   const payloads = ['{"a":1}', '{"b":"ünïcødé"}', '{"c":[1,2,3]}'];
@@ -61,5 +62,27 @@ describe('frames', () => {
     expect(decoded.bodies.length).toBe(1);
     expect(decoded.damagedAt).toBeUndefined();
     expect(texts(decodeFrames(decoded.bodies[0]).bodies)).toEqual(['{"n":1}']);
+  });
+});
+
+describe('checksums of frames made in pieces', () => {
+  it('combines CRC-32s as zlib does: the CRC of A then B from those of A and of B and B’s length', () => {
+    let seed = 42;
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff));
+    const a = Buffer.from('{"lsn":1,"ops":[');
+    for (const b of [Buffer.alloc(0), Buffer.from('x'), Buffer.from('Zoë ✓ '.repeat(1000)), Buffer.alloc(70_000, 7), bytes(3), bytes(4097), bytes(1 << 20)]) {
+      expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(Buffer.concat([a, b])));
+      expect(crc32Combine(crc32(b), crc32(a), a.length)).toBe(crc32(Buffer.concat([b, a])));
+    }
+  });
+
+  it('frames a large record counted by its length and CRC exactly as the same bytes given whole', () => {
+    const pieces = ['{"lsn":7,"ops":[', '"Zoë ✓"'.repeat(5000), ']}'];
+    const body = Buffer.from(pieces.join(''), 'utf8');
+    const lazy = { pieces: () => pieces, length: body.length, crc: crc32(body) };
+    const before = Buffer.from('abc');
+    expect(frameHeader([lazy], RECORD_MAGIC)).toEqual(frameHeader([body], RECORD_MAGIC));
+    expect(frameHeader([before, lazy, before], BATCH_MAGIC)).toEqual(frameHeader([before, body, before], BATCH_MAGIC));
+    expect(decodeFrames(Buffer.concat([frameHeader([lazy], RECORD_MAGIC), body])).bodies).toEqual([body]);
   });
 });

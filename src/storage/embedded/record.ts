@@ -44,17 +44,78 @@ export function encodeRecord(payload: string | readonly string[]): Buffer {
 }
 
 /**
- * The header of a frame whose body is `parts` one after the other, so that the parts can be
- * written as they are (a vectored write) instead of being copied into one buffer.
+ * The CRC-32 of A followed by B, from the CRC-32 of A, that of B and B's length (zlib's
+ * crc32_combine: multiplying by x^(8·len) modulo the CRC polynomial), so that a frame's checksum can
+ * be found without having its whole body in memory at once.
  */
-export function frameHeader(parts: readonly Buffer[], magic: Buffer): Buffer {
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return (multiplyModP(xPow8n(lengthB), crcA) ^ crcB) >>> 0;
+}
+
+const POLY = 0xedb88320;
+
+/** a·b modulo the (reflected) CRC-32 polynomial. */
+function multiplyModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, for k = 0..31. */
+const X2N = (() => {
+  const table: number[] = [];
+  let p = 0x40000000; // x^1
+  for (let k = 0; k < 32; k++) {
+    table.push(p);
+    p = multiplyModP(p, p);
+  }
+  return table;
+})();
+
+/** x^(8·n) modulo the polynomial. */
+function xPow8n(n: number): number {
+  let p = 0x80000000; // x^0
+  let k = 3;
+  while (n > 0) {
+    if (n & 1) p = multiplyModP(X2N[k & 31], p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+/**
+ * A record too large to hold as bytes: its body's JSON text is made again, piece by piece, each time
+ * it is read (the journal reads it once, to write it). `length` (UTF-8 bytes) and `crc` (of the body
+ * alone) come from a first reading; a later reading that differs fails the write.
+ */
+export interface LazyRecord {
+  pieces(): Iterable<string>;
+  length: number;
+  crc: number;
+}
+
+/**
+ * The header of a frame whose body is `parts` one after the other, so that the parts can be
+ * written as they are (a vectored write) instead of being copied into one buffer. A part may be a
+ * large record's body, counted by its length and CRC without being made.
+ */
+export function frameHeader(parts: readonly (Buffer | LazyRecord)[], magic: Buffer): Buffer {
   const header = Buffer.allocUnsafe(HEADER);
   magic.copy(header, 0);
   let length = 0;
   for (const part of parts) length += part.length;
   header.writeUInt32LE(length, 4);
   let crc = crc32(header.subarray(4, 8));
-  for (const part of parts) crc = crc32(part, crc);
+  for (const part of parts) crc = Buffer.isBuffer(part) ? crc32(part, crc) : crc32Combine(crc, part.crc, part.length);
   header.writeUInt32LE(crc, 8);
   return header;
 }

@@ -9,6 +9,7 @@ import { StoreCorruptError } from '../errors';
 import { fsyncDir, journalPath, listDataFiles, removeIfExists, snapshotPath } from './files';
 import { BATCH_MAGIC, decodeFrameAt, decodeFrames, RECORD_MAGIC } from './record';
 import { readSnapshot } from './snapshot';
+import { resolveShared } from './shared-ops';
 import type { State, StoredOp } from './state';
 
 export interface Recovered {
@@ -71,6 +72,11 @@ async function replayJournal(file: string, state: State, last: boolean, log: (ms
         throw new StoreCorruptError(file, 'a record passed its checksum but is not JSON');
       }
       if (record.lsn !== state.lastLsn + 1) throw new StoreCorruptError(file, `record number ${record.lsn} follows ${state.lastLsn}`);
+      try {
+        resolveShared(record.ops);
+      } catch (err) {
+        throw new StoreCorruptError(file, `record ${record.lsn}: ${(err as Error).message}`);
+      }
       state.replay(record.ops);
       state.lastLsn = record.lsn;
       replayed++;

@@ -8,6 +8,10 @@
 import type { Doc, Sort } from '../port';
 import { makeIndexSpec, type IndexSpec } from './indexes';
 import { Schema, Table } from './table';
+import { Interner } from './intern';
+import { SharedFields } from './shared-ops';
+import { crc32 } from 'node:zlib';
+import type { LazyRecord } from './record';
 
 /** One change, as journaled. `put` inserts or replaces a whole document. */
 export type Op =
@@ -32,6 +36,8 @@ export class State {
   readonly committed: Layer = new Map();
   readonly pending: Layer = new Map();
   nextSeq = 1;
+  /** One instance of each short string the stored documents hold, whether written or recovered. */
+  readonly strings = new Interner();
   /** The last journal record number assigned. */
   lastLsn = 0;
 
@@ -89,7 +95,10 @@ export class State {
   /** Re-applies a journaled record during recovery. */
   replay(ops: readonly StoredOp[]): void {
     for (const op of ops) {
-      if (op.o === 'put') this.put(op.c, op.d);
+      if (op.o === 'put') {
+        this.strings.internAll(op.d);
+        this.put(op.c, op.d);
+      }
       else if (op.o === 'del') this.committed.get(op.c)?.delete(op.id);
       else this.declareIndex(op.c, makeIndexSpec(op.keys, op.unique));
     }
@@ -99,7 +108,10 @@ export class State {
   load(collection: FrozenCollection): void {
     const table = this.table(this.committed, collection.name);
     for (const index of collection.indexes) this.declareIndex(collection.name, makeIndexSpec(index.keys, index.unique));
-    for (const doc of collection.docs) table.set(doc._id, { doc, seq: this.nextSeq++, lsn: 0 });
+    for (const doc of collection.docs) {
+      this.strings.internAll(doc);
+      table.set(doc._id, { doc, seq: this.nextSeq++, lsn: 0 });
+    }
   }
 
   /** A point-in-time view of the committed layer for a snapshot (documents are never mutated in place). */
@@ -122,18 +134,43 @@ export class State {
 }
 
 /**
- * The journal payload for one commit, in pieces: its record number and its ops, each document
- * serialised on its own into a UTF-8 Buffer (stored documents are frozen, so they can be serialised
- * at commit). The pieces are never joined, and no piece is ever a string of the whole commit.
+ * The journal payload for one commit: its record number and its ops as JSON, each document
+ * serialised on its own (stored documents are frozen, so they can be serialised at commit), an object
+ * two documents share written once (shared-ops.ts). Up to LAZY_FROM_BYTES it is one UTF-8 Buffer,
+ * the texts written straight into it. A larger commit is not kept at all: it is measured here and made
+ * again, piece by piece, while the journal writes it (the same frozen documents give the same text), so
+ * a large import's commit costs a second serialisation instead of its size in memory.
  */
-export function encodeOps(lsn: number, ops: readonly Op[]): Buffer[] {
-  const pieces: Buffer[] = [Buffer.from(`{"lsn":${lsn},"ops":[`)];
-  ops.forEach((op, i) => {
+export function encodeOps(lsn: number, ops: readonly Op[]): Buffer[] | LazyRecord {
+  const kept: string[] = [];
+  let length = 0;
+  let crc = 0;
+  for (const text of opTexts(lsn, ops)) {
+    length += Buffer.byteLength(text, 'utf8');
+    crc = crc32(text, crc);
+    if (length <= LAZY_FROM_BYTES) kept.push(text);
+  }
+  if (length > LAZY_FROM_BYTES) return { pieces: () => opTexts(lsn, ops), length, crc };
+  const bytes = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const text of kept) offset += bytes.write(text, offset, 'utf8');
+  return [bytes];
+}
+
+/** Commits up to this size are kept as bytes until written. */
+export const LAZY_FROM_BYTES = 16 << 20;
+
+function* opTexts(lsn: number, ops: readonly Op[]): Generator<string> {
+  yield `{"lsn":${lsn},"ops":[`;
+  const shared = new SharedFields();
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
     const comma = i === 0 ? '' : ',';
-    if (op.o === 'put') pieces.push(Buffer.from(`${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":${JSON.stringify(op.doc)}}`));
-    else if (op.o === 'del') pieces.push(Buffer.from(comma + JSON.stringify({ o: 'del', c: op.c, id: op.id })));
-    else pieces.push(Buffer.from(comma + JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique })));
-  });
-  pieces.push(Buffer.from(']}'));
-  return pieces;
+    if (op.o === 'put') {
+      const { doc, refs } = shared.encode(i, op.doc);
+      yield `${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":${JSON.stringify(doc)}${refs ? `,"s":${JSON.stringify(refs)}` : ''}}`;
+    } else if (op.o === 'del') yield comma + JSON.stringify({ o: 'del', c: op.c, id: op.id });
+    else yield comma + JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique });
+  }
+  yield ']}';
 }

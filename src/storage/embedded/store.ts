@@ -200,8 +200,14 @@ export class EmbeddedStore implements Store {
     const payload = encodeOps(lsn, tx.ops);
     this.state.lastLsn = lsn;
     for (const [name, table] of tx.overlay) {
-      const pending = this.state.table(this.state.pending, name);
-      for (const [id, entry] of table.entries) pending.set(id, { doc: entry.doc, seq: entry.seq, lsn });
+      const pending = this.state.pending.get(name);
+      if (pending === undefined || pending.entries.size === 0) {
+        // Nothing else awaits its sync here: the transaction's own table, indexes and all, becomes the pending one.
+        for (const entry of table.entries.values()) entry.lsn = lsn;
+        this.state.pending.set(name, table);
+      } else {
+        for (const [id, entry] of table.entries) pending.set(id, { doc: entry.doc, seq: entry.seq, lsn });
+      }
     }
     const ops = tx.ops;
     return this.journal.append(payload, () => this.state.settle(lsn, ops));

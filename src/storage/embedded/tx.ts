@@ -15,9 +15,11 @@ export class WriteTx {
   readonly overlay: Layer = new Map();
   readonly ops: Op[] = [];
   /** The current and the history document of a resource hold the same caller object: stored once. */
-  private readonly shared = new SharedParts();
+  private readonly shared: SharedParts;
 
-  constructor(private readonly state: State) {}
+  constructor(private readonly state: State) {
+    this.shared = new SharedParts(state.strings);
+  }
 
   /** The tables for `name` as this transaction sees them, bottom first. */
   layers(name: string): Table[] {
