@@ -3,11 +3,14 @@
  * indexed field, possibly inside top-level `$and`s, the matching ids are the intersection of the
  * index entries: found without reading a document, so a lookup that matches thousands costs
  * microseconds per match instead of a document walk each. Documents whose index keys are not exact
- * (Table.isExact) are checked against the filter itself.
+ * (Table.isExact) are checked against the filter itself. `$elemMatch` conditions may stand beside
+ * the equalities (a date parameter's range): they may drive through the index of a sub-field, and
+ * each candidate is checked against them alone.
  */
 import type { Doc, Filter } from '../port';
+import { compileFilter, type Matcher } from './mingo';
 import { isPrimitive, type Primitive } from './paths';
-import { equalityConditions, type IndexPlan } from './plan';
+import { arrayAt, coverableConditions, type IndexPlan, type Plan } from './plan';
 import type { Table } from './table';
 
 /** A filter that is one index entry: one value of an indexed field whose keys are all exact, optionally only ids after one. */
@@ -75,27 +78,109 @@ function singleValue(condition: unknown): Primitive | undefined {
  * The ids (unordered, each once) matching `filter` across `layers`, or null when the filter is not
  * index-only, or (with `narrowOnly`) when its most selective condition still holds half the
  * collection: a scan in natural order, which can stop early, is then the better way to a page.
+ *
+ * Index-only here also admits `$elemMatch` conditions beside the equalities (a date parameter's
+ * `sp.due: { $elemMatch: { lo: { $lt } } }`): the candidates of one of them (a value or a range of a
+ * sub-field, through its index) may drive when they are fewer than the smallest equality's, and each
+ * candidate is checked against those conditions alone, never against the whole filter, unless one
+ * of its equality keys is not exact.
  */
-export function coveredIds(layers: readonly Table[], filter: Filter, check: (doc: Doc) => boolean, narrowOnly = false): string[] | null {
-  const conditions = equalityConditions(filter);
-  if (!conditions || conditions.length === 0 || layers.length === 0) return null;
+export function coveredIds(layers: readonly Table[], filter: Filter, check: Matcher, narrowOnly = false): string[] | null {
+  const conditions = coverableConditions(filter);
+  if (!conditions || layers.length === 0) return null;
+  const { equalities, elements } = conditions;
+  if (equalities.length === 0 && elements.length === 0) return null;
   const bottom = layers[0];
-  const sized = conditions.map((c) => ({ c, size: bottom.estimate(c.field, c.values) }));
-  if (sized.some((s) => s.size === Infinity)) return null;
-  sized.sort((a, b) => a.size - b.size);
-  if (narrowOnly && sized[0].size * 2 >= bottom.count) return null;
-  const [driver, ...others] = sized.map((s) => s.c);
+  let driver: { plan: Plan; size: number } | undefined;
+  for (const c of equalities) {
+    const size = bottom.estimate(c.field, c.values);
+    if (size === Infinity) return null;
+    if (!driver || size < driver.size) driver = { plan: c, size };
+  }
+  // A range is counted only as far as it could still be the better driver.
+  const cap = narrowOnly ? bottom.count / 2 : bottom.count;
+  let read: Set<string> | undefined;
+  for (const e of elements) {
+    for (const plan of e.plans) {
+      const limit = Math.min(driver?.size ?? Infinity, cap);
+      const indexed = bottom.estimate(plan.field, []) !== Infinity;
+      if (!narrowOnly && 'range' in plan && limit >= bottom.count && indexed) {
+        // Every document is a candidate already: the range cannot yield more, so its ids are read at once instead of counted first.
+        const ids = bottom.lookupRange(plan.field, plan.range);
+        if (ids.size < (driver?.size ?? Infinity)) [driver, read] = [{ plan, size: ids.size }, ids];
+        continue;
+      }
+      const size = estimatePlan(bottom, plan, limit);
+      if (size < (driver?.size ?? Infinity)) [driver, read] = [{ plan, size }, undefined];
+    }
+  }
+  if (!driver || (narrowOnly && driver.size * 2 >= bottom.count)) return null;
+  const lead = driver.plan;
+  const others = equalities.filter((c) => c !== lead);
+  // The driving range decides its own condition from exact keys (ElementCondition.keyed): no document walk beyond the path.
+  const keyedBy = elements.find((e) => e.keyed?.plan === lead);
+  const keyed = keyedBy?.keyed && { field: lead.field, path: keyedBy.keyed.path, matches: compileFilter(keyedBy.filter) };
+  const residual = elements.filter((e) => e !== keyedBy).map((e) => compileFilter(e.filter));
   const out: string[] = [];
   for (let i = 0; i < layers.length; i++) {
     const table = layers[i];
-    for (const id of table.lookup(driver.field, driver.values)) {
-      if (driver.field === '_id' && !table.entries.get(id)?.doc) continue;
-      if (shadowed(layers, i, id) || !others.every((c) => table.holds(c.field, c.values, id))) continue;
-      if (!conditions.every((c: IndexPlan) => table.isExact(c.field, id)) && !check(table.entries.get(id)?.doc as Doc)) continue;
-      out.push(id);
+    const checks: Checks = {
+      // An equality one of whose values every document of this layer holds needs no check per id there.
+      others: others.filter((c) => !heldByAll(table, c)),
+      inexact: equalities.map((c) => table.inexactIds(c.field)).filter((ids) => ids.size > 0),
+      residual,
+      keyed: keyed && { ...keyed, inexact: table.inexactIds(keyed.field) },
+    };
+    for (const id of i === 0 && read ? read : candidateIds(table, lead)) {
+      if (lead.field === '_id' && !table.entries.get(id)?.doc) continue;
+      if (!shadowed(layers, i, id) && meets(table, id, checks, check)) out.push(id);
     }
   }
   return out;
+}
+
+/** What is left to check of one layer's candidates. */
+interface Checks {
+  /** Equalities to confirm by the index keys of each id. */
+  others: readonly IndexPlan[];
+  /** The ids whose keys are not exact at some equality's field: the whole filter decides for them. */
+  inexact: readonly ReadonlySet<string>[];
+  /** `$elemMatch` conditions checked against the document. */
+  residual: readonly Matcher[];
+  /** The driving `$elemMatch` range, decided by arrayAt for ids whose keys at `field` are exact (by `matches` for the others). */
+  keyed?: { field: string; path: readonly string[]; matches: Matcher; inexact: ReadonlySet<string> };
+}
+
+/** Whether document `id` of `table` meets the filter, found among the candidates of the driving plan. */
+function meets(table: Table, id: string, checks: Checks, check: Matcher): boolean {
+  const { others, inexact, residual, keyed } = checks;
+  for (let j = 0; j < others.length; j++) if (!table.holds(others[j].field, others[j].values, id)) return false;
+  for (let j = 0; j < inexact.length; j++) if (inexact[j].has(id)) return check(table.entries.get(id)?.doc as Doc);
+  if (!keyed && residual.length === 0) return true;
+  const doc = table.entries.get(id)?.doc as Doc;
+  if (keyed && !(keyed.inexact.has(id) ? keyed.matches(doc) : arrayAt(doc, keyed.path))) return false;
+  for (let j = 0; j < residual.length; j++) if (!residual[j](doc)) return false;
+  return true;
+}
+
+/** Whether every document of `table` holds one of the equality's values by its index keys. */
+function heldByAll(table: Table, c: IndexPlan): boolean {
+  return c.field !== '_id' && table.count > 0 && c.values.some((v) => table.estimate(c.field, [v]) === table.count);
+}
+
+/** Candidates `plan` yields in the bottom layer, counted no further than `cap` (Infinity beyond it, or without an index). */
+function estimatePlan(table: Table, plan: Plan, cap: number): number {
+  if ('range' in plan) return table.estimateRange(plan.field, plan.range, cap);
+  const size = table.estimate(plan.field, plan.values);
+  return plan.element && size !== Infinity ? size + table.inexactIds(plan.field).size : size;
+}
+
+/** The ids of `table` that may meet `plan`'s condition (an `$elemMatch` plan's include the ids whose keys are not exact). */
+function candidateIds(table: Table, plan: Plan): Iterable<string> {
+  if ('range' in plan) return table.lookupRange(plan.field, plan.range);
+  const ids = table.lookup(plan.field, plan.values);
+  const inexact = plan.element ? table.inexactIds(plan.field) : undefined;
+  return inexact && inexact.size > 0 ? new Set([...ids, ...inexact]) : ids;
 }
 
 /** Whether a layer above `below` has its own entry (a newer version or a tombstone) for `id`. */

@@ -21,6 +21,8 @@ const doc = fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 3, noNullP
 
 const path = fc.array(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 3 }).map((s) => s.join('.'));
 const primitive = fc.oneof(fc.constantFrom('x', 'y', ''), fc.constantFrom(0, 1, 2.5), fc.boolean());
+/** Operands of $lt and the like: the scalars of the documents and values between and beside them. */
+const comparable = fc.oneof(fc.constantFrom('x', 'y', '', 'xa', 'Y'), fc.constantFrom(0, 1, 2.5, -1, 3), fc.boolean(), fc.constant(null));
 const filterDocument = fc.letrec<{ cond: unknown; document: Record<string, unknown> }>((tie) => ({
   cond: fc.oneof(
     { depthSize: 'small' },
@@ -30,6 +32,8 @@ const filterDocument = fc.letrec<{ cond: unknown; document: Record<string, unkno
     fc.boolean().map(($exists) => ({ $exists })),
     fc.constantFrom('^x', 'y$', '^', 'x|y', '^X').map(($regex) => ({ $regex })),
     fc.constantFrom('^x', 'Y').map(($regex) => ({ $regex, $options: 'i' })),
+    fc.constantFrom('$lt', '$lte', '$gt', '$gte').chain((op) => comparable.map((operand) => ({ [op]: operand }))),
+    fc.tuple(comparable, comparable).map(([$gte, $lt]) => ({ $gte, $lt })),
     tie('document').map(($elemMatch) => ({ $elemMatch })),
   ),
   document: fc.oneof(
@@ -95,7 +99,7 @@ describe('the direct filter evaluator', () => {
   });
 
   it('leaves other operators to mingo', () => {
-    for (const filter of [{ a: { $gt: 1 } }, { a: null }, { a: { $regex: '^x', $options: 'x' } }, { $nor: [{ a: 1 }] }, { 'a.0': 1 }, { a: { $elemMatch: { $gt: 1 } } }, { a: { $in: [] } }]) {
+    for (const filter of [{ a: { $gt: true } }, { a: { $lt: null } }, { a: { $lt: [1] } }, { a: { $lt: { b: 1 } } }, { a: { $lt: Number.NaN } }, { a: { $gt: 1, $ne: 2 } }, { a: null }, { a: { $regex: '^x', $options: 'x' } }, { $nor: [{ a: 1 }] }, { 'a.0': 1 }, { a: { $elemMatch: { $gt: 1 } } }, { a: { $in: [] } }]) {
       expect(compileFastFilter(filter)).toBeNull();
     }
   });
@@ -103,5 +107,103 @@ describe('the direct filter evaluator', () => {
   it('asks mingo about nested arrays instead of guessing', () => {
     expect(compileFastFilter({ a: 'x' })?.({ a: [['x']] })).toBeUndefined();
     expect(compileFastFilter({ 'a.b': 'x' })?.({ a: [[{ b: 'x' }]] })).toBeUndefined();
+  });
+
+  describe('$lt, $lte, $gt and $gte', () => {
+    const docs: unknown[] = [
+      {},
+      { a: null },
+      { a: 5 },
+      { a: 10 },
+      { a: -0 },
+      { a: 5.5 },
+      { a: '5' },
+      { a: 'abc' },
+      { a: 'abd' },
+      { a: '' },
+      { a: true },
+      { a: [] },
+      { a: [1, 20] },
+      { a: [20, 30] },
+      { a: ['1', 1] },
+      { a: ['abc', 5] },
+      { a: [null, 7] },
+      { a: [[1], 20] },
+      { a: { b: 1 } },
+      { a: [{ b: 1 }, { b: 12 }] },
+      { a: [{ b: '1' }, {}] },
+      { a: [{ b: [1] }] },
+      { a: [{ b: [1, 30] }, { b: 30 }] },
+      { a: [1, { b: 2 }] },
+      { a: { b: [3, 11] } },
+      { a: { b: { c: 4 } } },
+      { sp: { due: [{ lo: 100, hi: 200 }] } },
+      { sp: { due: [{ lo: 99, hi: 100 }, { lo: 300, hi: 400 }] } },
+      { sp: { due: [{ lo: 300, hi: 400 }, { hi: 50 }] } },
+      { sp: { due: [{ lo: '99' }] } },
+      { sp: { due: [{ lo: null }, {}] } },
+      { sp: { due: [] } },
+      { sp: { due: { lo: 50 } } },
+      { sp: { due: [50] } },
+      { sp: { due: [{ lo: [50] }] } },
+      { sp: { due: [[{ lo: 50 }]] } },
+      { sp: [{ due: [{ lo: 50 }] }] },
+      { sp: [{ due: { lo: 50 } }] },
+      { sp: null },
+    ];
+    const filters: Record<string, unknown>[] = [];
+    for (const op of ['$lt', '$lte', '$gt', '$gte']) {
+      for (const operand of [5, 10, 0, -1, 5.5, 'abc', '5', '', 'b']) filters.push({ a: { [op]: operand } }, { 'a.b': { [op]: operand } });
+      for (const operand of [100, 99, 300, 50, '99']) filters.push({ 'sp.due': { $elemMatch: { lo: { [op]: operand } } } });
+    }
+    filters.push({ a: { $gte: 5, $lt: 10 } }, { a: { $gt: 10, $lt: 5 } }, { a: { $gt: 'abc', $lte: 'abd' } }, { 'a.b': { $gte: 2, $lte: 11 } });
+    filters.push({ 'sp.due': { $elemMatch: { lo: { $lt: 300 }, hi: { $gt: 150 } } } }, { 'sp.due': { $elemMatch: { lo: { $gte: 99, $lt: 301 } } } });
+
+    it('agree with mingo on arrays, subdocuments, missing fields, mixed types and bounds equal to the operand', () => {
+      let decided = 0;
+      let asked = 0;
+      for (const filter of filters) {
+        const fast = compileFastFilter(filter);
+        expect({ filter, compiled: fast !== null }).toEqual({ filter, compiled: true });
+        for (const d of docs) {
+          const answer = fast?.(d);
+          asked++;
+          if (answer === undefined) continue;
+          decided++;
+          expect({ filter, d, answer }).toEqual({ filter, d, answer: mingo(filter, d) });
+        }
+      }
+      // Only the shapes mingo reads in its own way are left to it (nested arrays, scalars in $elemMatch, paths through arrays there).
+      expect(decided / asked).toBeGreaterThan(0.9);
+    });
+
+    it('decide plain values and plain arrays themselves, without mingo', () => {
+      const plain = [{ a: 5 }, { a: '5' }, { a: [1, 20] }, { a: [{ b: 1 }, { b: 12 }] }, { sp: { due: [{ lo: 99, hi: 100 }, { lo: 300, hi: 400 }] } }, { sp: { due: { lo: 50 } } }, {}];
+      for (const filter of filters) for (const d of plain) expect({ filter, d, answer: compileFastFilter(filter)?.(d) }).toEqual({ filter, d, answer: mingo(filter, d) });
+    });
+
+    it('decide the overdue worklist\'s filter on a stored consult Task', () => {
+      const filter = {
+        $and: [
+          { 'sp.code.k': 'http://hl7.org/fhir/CodeSystem/task-code|fulfill' },
+          { 'sp.status.c': { $in: ['requested', 'received', 'accepted', 'in-progress', 'on-hold'] } },
+          { 'sp.due': { $elemMatch: { lo: { $lt: 1772481600000 } } } },
+        ],
+      };
+      const task = (due: number) => ({
+        _id: 't',
+        deleted: false,
+        sp: {
+          code: [{ s: 'http://hl7.org/fhir/CodeSystem/task-code', c: 'fulfill', k: 'http://hl7.org/fhir/CodeSystem/task-code|fulfill' }],
+          status: [{ c: 'received', k: 'http://hl7.org/fhir/task-status|received' }],
+          due: [{ lo: due, hi: due + 1000 }],
+        },
+      });
+      const fast = compileFastFilter(filter);
+      for (const [due, expected] of [[1772481600000 - 1, true], [1772481600000, false], [1772481600000 + 3_600_000, false]] as const) {
+        expect(fast?.(task(due))).toBe(expected);
+        expect(mingo(filter, task(due))).toBe(expected);
+      }
+    });
   });
 });

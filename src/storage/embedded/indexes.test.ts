@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuplicateKeyError, type Doc, type Filter, type FindOptions, type Sort, type Store } from '../port';
-import { choosePlan, equalityConditions, rangeOf, type Plan } from './plan';
+import { choosePlan, coverableConditions, equalityConditions, rangeOf, type Plan } from './plan';
 import { openEmbeddedStore } from './store';
 
 /** Deterministic PRNG (mulberry32) so a failure can be reproduced from its seed. */
@@ -99,6 +99,7 @@ describe('equality indexes', () => {
     let narrowed = 0;
     let ranged = 0;
     let indexOnly = 0;
+    let withElements = 0;
     const indexedFields = ['a', 'b.c', 'm', 'm.c', 'n', 'a.0'];
     for (let i = 0; i < 1000; i++) {
       const filter = randomFilter(rand);
@@ -107,6 +108,8 @@ describe('equality indexes', () => {
       if (plan) narrowed++;
       if (plan && 'range' in plan) ranged++;
       if (equalityConditions(filter)?.every((c) => indexedFields.includes(c.field))) indexOnly++;
+      const coverable = coverableConditions(filter);
+      if (coverable && coverable.elements.length > 0 && coverable.equalities.every((c) => indexedFields.includes(c.field))) withElements++;
       const { a, b } = await compare((s) => s.collection('r').find(filter, options), stores);
       expect({ filter, options, result: a }).toEqual({ filter, options, result: b });
       const counts = await compare((s) => s.collection('r').countDocuments(filter), stores);
@@ -116,6 +119,8 @@ describe('equality indexes', () => {
     expect(ranged).toBeGreaterThan(50);
     // Filters answered from the indexes alone (covered.ts) are among those compared.
     expect(indexOnly).toBeGreaterThan(35);
+    // And those whose $elemMatch conditions are checked alone beside the equalities' index keys.
+    expect(withElements).toBeGreaterThan(100);
 
     const txRand = prng(7);
     const txDocs = Array.from({ length: 60 }, (_, i) => randomDoc(txRand, i < 30 ? `d${i * 7}` : `t${i}`));

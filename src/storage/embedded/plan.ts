@@ -63,15 +63,7 @@ export function choosePlan(filter: Filter, estimate: Estimator): Plan | null {
       const values = equalityValues(condition);
       if (values) consider({ field, values });
       const element = isPlainObject(condition) && Object.keys(condition).length === 1 ? condition.$elemMatch : undefined;
-      if (isPlainObject(element)) {
-        for (const sub of Object.keys(element)) {
-          if (sub.startsWith('$')) continue;
-          const subValues = equalityValues(element[sub]);
-          if (subValues) consider({ field: `${field}.${sub}`, values: subValues, element: true });
-          const range = rangeOf(element[sub]);
-          if (range) consider({ field: `${field}.${sub}`, range });
-        }
-      }
+      if (isPlainObject(element)) for (const plan of elementPlans(field, element)) consider(plan);
     }
   };
   visit(filter);
@@ -149,7 +141,40 @@ function hasAlternation(source: string): boolean {
  * directly or inside top-level `$and`s; null when it holds anything else.
  */
 export function equalityConditions(filter: Filter): IndexPlan[] | null {
-  const out: IndexPlan[] = [];
+  const conditions = coverableConditions(filter);
+  return conditions && conditions.elements.length === 0 ? conditions.equalities : null;
+}
+
+/** A top-level `{ path: { $elemMatch } }` condition of a filter evaluated from the indexes (covered.ts). */
+export interface ElementCondition {
+  /** The condition alone, as a filter: each candidate document is checked against it. */
+  filter: Filter;
+  /**
+   * Index plans whose candidates include every document meeting it: a value or a range of one of its
+   * sub-fields (an equality plan flagged `element`, whose inexact ids are candidates too).
+   */
+  plans: Plan[];
+  /**
+   * Present when the condition is nothing but one plain sub-field within a key range, as a date
+   * parameter compiles (`{ 'sp.due': { $elemMatch: { lo: { $lt: t } } } }`): that range's plan, and
+   * the segments of the `$elemMatch` path. A document whose keys at `plan.field` are exact, one of
+   * them in the range, meets the condition exactly when mingo reads an array at that path (arrayAt).
+   */
+  keyed?: { plan: RangePlan; path: string[] };
+}
+
+/** The equalities and `$elemMatch` conditions whose conjunction a filter is. */
+export interface CoverableConditions {
+  equalities: IndexPlan[];
+  elements: ElementCondition[];
+}
+
+/**
+ * The conditions of `filter` when it is nothing but equalities (one value or `$in`) and `$elemMatch`
+ * conditions on fields, directly or inside top-level `$and`s; null when it holds anything else.
+ */
+export function coverableConditions(filter: Filter): CoverableConditions | null {
+  const out: CoverableConditions = { equalities: [], elements: [] };
   const visit = (f: Filter): boolean => {
     for (const field of Object.keys(f)) {
       const condition = f[field];
@@ -157,13 +182,74 @@ export function equalityConditions(filter: Filter): IndexPlan[] | null {
         if (!condition.every((sub) => isPlainObject(sub) && visit(sub))) return false;
         continue;
       }
-      const values = field.startsWith('$') ? null : exactEqualityValues(condition);
-      if (!values) return false;
-      out.push({ field, values });
+      if (field.startsWith('$')) return false;
+      const values = exactEqualityValues(condition);
+      if (values) {
+        out.equalities.push({ field, values });
+        continue;
+      }
+      const element = isPlainObject(condition) && Object.keys(condition).length === 1 ? condition.$elemMatch : undefined;
+      if (!isPlainObject(element) || Object.keys(element).length === 0) return false;
+      const plans = elementPlans(field, element);
+      const keyed = keyedRange(field, element, plans);
+      out.elements.push({ filter: { [field]: condition }, plans, ...(keyed ? { keyed } : {}) });
     }
     return true;
   };
   return visit(filter) ? out : null;
+}
+
+/** The index plans an `$elemMatch` document on `field` offers through its sub-fields (as choosePlan reads them). */
+function elementPlans(field: string, element: Record<string, unknown>): Plan[] {
+  const plans: Plan[] = [];
+  for (const sub of Object.keys(element)) {
+    if (sub.startsWith('$')) continue;
+    const values = equalityValues(element[sub]);
+    if (values) plans.push({ field: `${field}.${sub}`, values, element: true });
+    const range = rangeOf(element[sub]);
+    if (range) plans.push({ field: `${field}.${sub}`, range });
+  }
+  return plans;
+}
+
+const COMPARISONS = new Set(['$lt', '$lte', '$gt', '$gte']);
+const DIGITS = /^\d+$/;
+
+/**
+ * The range plan that decides `{ [field]: { $elemMatch: element } }` from exact index keys (see
+ * ElementCondition.keyed): `element` is one sub-field (a plain name) compared with $lt/$lte/$gt/$gte
+ * to operands of one type, numbers or strings, and nothing else; the path names no array position.
+ */
+function keyedRange(field: string, element: Record<string, unknown>, plans: Plan[]): ElementCondition['keyed'] {
+  const subs = Object.keys(element);
+  const path = field.split('.');
+  if (subs.length !== 1 || ![...path, subs[0]].every(plainSegment)) return undefined;
+  const condition = element[subs[0]];
+  if (!isPlainObject(condition)) return undefined;
+  const operands = Object.keys(condition).map((op) => (COMPARISONS.has(op) ? condition[op] : undefined));
+  const type = typeof operands[0];
+  if (!operands.every((v) => typeof v === type && (type === 'string' || (type === 'number' && !Number.isNaN(v))))) return undefined;
+  const plan = plans.find((p): p is RangePlan => 'range' in p);
+  return plan ? { plan, path } : undefined;
+}
+
+function plainSegment(segment: string): boolean {
+  return segment !== '' && !segment.startsWith('$') && !segment.includes('.') && !DIGITS.test(segment) && !(segment in Object.prototype);
+}
+
+/**
+ * Whether mingo reads an array at `path` of `doc` (what `$elemMatch` needs): the value there is an
+ * array, or the path crosses an array before its end (mingo then gathers the values at the path
+ * from the array's elements into one).
+ */
+export function arrayAt(doc: unknown, path: readonly string[]): boolean {
+  let value = doc;
+  for (const segment of path) {
+    if (Array.isArray(value)) return true;
+    if (value === null || typeof value !== 'object') return false;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return Array.isArray(value);
 }
 
 /** Like equalityValues, but only for a condition that is nothing more: a value, `{ $eq }` or `{ $in }`. */

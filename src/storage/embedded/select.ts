@@ -30,6 +30,7 @@ export function select(layers: readonly Table[], filter: Filter, options: Select
   const covered = isIdLookup(filter) ? null : coveredIds(layers, filter, lazyMatcher(filter), !isIdSort(sort));
   let ordered: Doc[];
   if (covered) {
+    remember(layers, filter, covered);
     ordered = orderCovered(layers, covered, sort, skip + limit);
   } else {
     const docs = matching(layers, filter, sort ? Infinity : skip + limit);
@@ -43,11 +44,43 @@ export function count(layers: readonly Table[], filter: Filter): number {
   if (layers.length === 1 && Object.keys(filter).length === 0) return layers[0].count;
   const entry = indexEntry(layers, filter);
   if (entry && entry.afterId === undefined) return entry.table.estimate(entry.field, [entry.value]);
+  const known = recall(layers, filter);
+  if (known) return known.length;
   const covered = isIdLookup(filter) ? null : coveredIds(layers, filter, lazyMatcher(filter));
   if (covered) return covered.length;
   let n = 0;
   forEachMatch(layers, filter, Infinity, () => n++);
   return n;
+}
+
+/**
+ * The matches of the last find answered from the indexes, for a count of the same filter that comes
+ * next with nothing changed in between (a search reads its page, then its total): the count then
+ * costs nothing. Tables are held weakly (a transaction's may be large and short-lived).
+ */
+let lastCovered: { tables: WeakRef<Table>[]; versions: number[]; filter: Filter; key: string; ids: string[] } | undefined;
+const REMEMBERED_MAX = 50_000;
+
+function remember(layers: readonly Table[], filter: Filter, ids: string[]): void {
+  const key = ids.length > REMEMBERED_MAX ? undefined : filterKey(filter);
+  lastCovered = key === undefined ? undefined : { tables: layers.map((t) => new WeakRef(t)), versions: layers.map((t) => t.version), filter, key, ids };
+}
+
+/** The remembered matches of `filter` if they still hold: the same filter object, unchanged, over the same unchanged tables. */
+function recall(layers: readonly Table[], filter: Filter): string[] | undefined {
+  const last = lastCovered;
+  if (!last || last.filter !== filter || last.tables.length !== layers.length) return undefined;
+  for (let i = 0; i < layers.length; i++) if (last.tables[i].deref() !== layers[i] || last.versions[i] !== layers[i].version) return undefined;
+  return filterKey(filter) === last.key ? last.ids : undefined;
+}
+
+/** The filter as text, regular expressions included (the object may have been changed since it was remembered); undefined when it has no such text. */
+function filterKey(filter: Filter): string | undefined {
+  try {
+    return JSON.stringify(filter, (_key, value: unknown) => (value instanceof RegExp ? { $regex: value.source, $options: value.flags } : value));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first `keep` documents of index-only matches in `sort` order (natural order without one); by id alone, no document is read to order them. */

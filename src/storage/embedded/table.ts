@@ -48,6 +48,7 @@ export class Table {
   /** Field → its keys in order, as [key, id] pairs: built the first time a range is looked up there, then kept. */
   private readonly ordered = new Map<string, BTree<OrderedKey, true>>();
   private readonly unique = new Map<string, Map<string, string>>();
+  private changes = 0;
 
   constructor(readonly schema: Schema) {
     for (const spec of schema.specs) this.addIndex(spec);
@@ -58,7 +59,13 @@ export class Table {
     return this.live;
   }
 
+  /** Changes with every set or delete: what was read from this table still holds while it stays the same. */
+  get version(): number {
+    return this.changes;
+  }
+
   set(id: string, entry: Entry): void {
+    this.changes++;
     const old = this.entries.get(id);
     if (old?.doc) this.unindex(id, old.doc);
     this.entries.set(id, entry);
@@ -69,6 +76,7 @@ export class Table {
   delete(id: string): void {
     const old = this.entries.get(id);
     if (!old) return;
+    this.changes++;
     if (old.doc) {
       this.unindex(id, old.doc);
       this.live--;
