@@ -13,7 +13,9 @@ import { fsyncDir, snapshotPath } from './files';
 import { decodeFrames, encodeRecord } from './record';
 import type { FrozenCollection } from './state';
 
-const FORMAT = 1;
+/** 2: a `docs` record may write an object an earlier document of the snapshot holds as a reference (`s`); 1 still reads. */
+const FORMAT = 2;
+const READABLE = new Set([1, 2]);
 /** Documents per record; serialising one chunk is the longest the event loop waits (a few ms). */
 const CHUNK_DOCS = 256;
 const FLUSH_BYTES = 4 << 20;
@@ -21,8 +23,55 @@ const FLUSH_BYTES = 4 << 20;
 type SnapshotRecord =
   | { k: 'head'; format: number; gen: number; lsn: number }
   | { k: 'coll'; c: string; indexes: FrozenCollection['indexes'] }
-  | { k: 'docs'; c: string; d: Doc[] }
+  | { k: 'docs'; c: string; d: Doc[]; s?: SnapshotRef[] }
   | { k: 'end'; docs: number };
+
+/** [index in the record's documents, its field (written as null), collection, _id and field of the document that holds the object]. */
+type SnapshotRef = [number, string, string, string, string];
+
+/**
+ * Writes once an object that several documents hold (the resource of a current document and of its
+ * history entry, frozen.ts): a later holder gets null and a reference. Objects are
+ * remembered per collection, and only while the collections written after it start with its name
+ * (collections are written in name order, so `Patient`'s objects are known to `Patient_history`), which
+ * bounds the memory to the documents of one such family.
+ */
+class SharedAcrossCollections {
+  private family: { name: string; seen: Map<object, [string, string, string]> }[] = [];
+
+  enter(name: string): void {
+    this.family = this.family.filter((c) => name.startsWith(c.name));
+    this.family.push({ name, seen: new Map() });
+  }
+
+  encode(docs: readonly Doc[]): { d: Doc[]; s?: SnapshotRef[] } {
+    const current = this.family[this.family.length - 1];
+    let refs: SnapshotRef[] | undefined;
+    const d = docs.map((doc, i) => {
+      let out: Record<string, unknown> | undefined;
+      for (const field of Object.keys(doc)) {
+        const value = (doc as Record<string, unknown>)[field];
+        if (value === null || typeof value !== 'object') continue;
+        const holder = this.holderOf(value);
+        if (holder) {
+          out ??= { ...doc };
+          out[field] = null;
+          (refs ??= []).push([i, field, ...holder]);
+        } else current.seen.set(value, [current.name, doc._id, field]);
+      }
+      return (out ?? doc) as Doc;
+    });
+    return refs ? { d, s: refs } : { d };
+  }
+
+  private holderOf(value: object): [string, string, string] | undefined {
+    for (const c of this.family) {
+      const found = c.seen.get(value);
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
 
 export interface Snapshot {
   lsn: number;
@@ -53,11 +102,13 @@ export async function writeSnapshot(dir: string, gen: number, lsn: number, colle
       bytes += buf.length;
     };
     let total = 0;
+    const shared = new SharedAcrossCollections();
     await emit({ k: 'head', format: FORMAT, gen, lsn });
     for (const c of collections) {
       await emit({ k: 'coll', c: c.name, indexes: c.indexes });
+      shared.enter(c.name);
       for (let i = 0; i < c.docs.length; i += CHUNK_DOCS) {
-        await emit({ k: 'docs', c: c.name, d: c.docs.slice(i, i + CHUNK_DOCS) });
+        await emit({ k: 'docs', c: c.name, ...shared.encode(c.docs.slice(i, i + CHUNK_DOCS)) });
         await new Promise((resolve) => setImmediate(resolve));
       }
       total += c.docs.length;
@@ -73,6 +124,18 @@ export async function writeSnapshot(dir: string, gen: number, lsn: number, colle
   return bytes;
 }
 
+/** Puts back into `docs` the object one reference names; a reference no earlier document answers is damage. */
+function resolveRef(file: string, docs: Doc[], ref: unknown, byId: ReadonlyMap<string, ReadonlyMap<string, Doc>>): void {
+  const [i, field, collection, id, holderField] = Array.isArray(ref) ? (ref as unknown[]) : [];
+  const target = typeof i === 'number' ? (docs[i] as Record<string, unknown> | undefined) : undefined;
+  const holder = typeof collection === 'string' && typeof id === 'string' ? (byId.get(collection)?.get(id) as Record<string, unknown> | undefined) : undefined;
+  const value = holder && typeof holderField === 'string' ? holder[holderField] : undefined;
+  if (!target || typeof field !== 'string' || target[field] !== null || value === null || typeof value !== 'object') {
+    throw new StoreCorruptError(file, `a shared-object reference ${JSON.stringify(ref)} names no object an earlier document holds`);
+  }
+  target[field] = value;
+}
+
 /** Reads a snapshot; any damage is a StoreCorruptError (a snapshot in place was complete when renamed). */
 export async function readSnapshot(file: string): Promise<Snapshot> {
   const buf = await fs.readFile(file);
@@ -81,20 +144,28 @@ export async function readSnapshot(file: string): Promise<Snapshot> {
   const records = bodies.map((b) => JSON.parse(b.toString('utf8')) as SnapshotRecord);
   const head = records[0];
   const end = records[records.length - 1];
-  if (head?.k !== 'head' || head.format !== FORMAT) throw new StoreCorruptError(file, 'missing or unknown snapshot header');
+  if (head?.k !== 'head' || !READABLE.has(head.format)) throw new StoreCorruptError(file, 'missing or unknown snapshot header');
   if (end?.k !== 'end') throw new StoreCorruptError(file, 'missing end record');
   const collections: FrozenCollection[] = [];
   const byName = new Map<string, FrozenCollection>();
+  // Documents by collection and _id, for the references of later records; dropped once read.
+  const byId = new Map<string, Map<string, Doc>>();
   let total = 0;
   for (const r of records.slice(1, -1)) {
     if (r.k === 'coll') {
       const c: FrozenCollection = { name: r.c, indexes: r.indexes, docs: [] };
       collections.push(c);
       byName.set(r.c, c);
+      byId.set(r.c, new Map());
     } else if (r.k === 'docs') {
       const c = byName.get(r.c);
       if (!c) throw new StoreCorruptError(file, `documents for undeclared collection ${r.c}`);
-      for (const d of r.d) c.docs.push(d);
+      for (const ref of r.s ?? []) resolveRef(file, r.d, ref, byId);
+      const ids = byId.get(r.c) as Map<string, Doc>;
+      for (const d of r.d) {
+        c.docs.push(d);
+        ids.set(d._id, d);
+      }
       total += r.d.length;
     } else {
       throw new StoreCorruptError(file, `unexpected ${r.k} record`);
