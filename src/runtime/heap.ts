@@ -1,6 +1,6 @@
 /**
- * Garbage collection during long work: a large Bundle's entries (rest/transaction.ts, rest/batch.ts)
- * and the journal writing a large commit (storage/embedded). V8 sizes its next full collection from the
+ * Garbage collection during long work: a large Bundle's entries (rest/transaction.ts, rest/batch.ts).
+ * V8 sizes its next full collection from the
  * heap left by the last one: during a long import, which allocates hundreds of megabytes of
  * short-lived objects (parsing, validation, index values) while its live data grows, it lets the heap
  * reach two to four times the live data before it collects, and the process's RSS follows (a 50 MB
