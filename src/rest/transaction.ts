@@ -4,7 +4,7 @@
  * targets, references) and run through their interactions' handlers in the R4 order; the first
  * entry that fails fails the whole request with its status and an OperationOutcome pointing into
  * that entry, and nothing is stored. Refused (501) on a store without atomic transactions. A large
- * transaction collects its garbage as it goes (bundle/heap.ts).
+ * transaction collects its garbage as it goes (runtime/heap.ts).
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirResult, RequestContext } from './types';
