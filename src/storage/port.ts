@@ -79,6 +79,12 @@ export interface Store extends Collections {
    */
   readonly transactional: boolean;
   /**
+   * True when `transaction` may run `work` more than once (MongoDB's withTransaction runs it again
+   * after a transient error, such as a write conflict with a concurrent request): work that lets go
+   * of its input as it goes (a large Bundle's entries) must then keep it until the end.
+   */
+  readonly rerunsTransactions: boolean;
+  /**
    * Runs `work` so that all its writes become visible and durable together, or not at all (an error
    * thrown by `work` discards them). Reads inside `work` see its own earlier writes.
    */

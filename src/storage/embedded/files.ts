@@ -1,14 +1,15 @@
 /**
  * The data directory layout. Generation g has at most one snapshot (the state before any record of
  * journal g) and one journal (records after it). Generation 0 starts from an empty store and has no
- * snapshot. `*.tmp` files are unfinished snapshots and are deleted on open.
+ * snapshot. `*.tmp` files are unfinished snapshots (or spill files) and are deleted on open.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
 const JOURNAL = /^journal-(\d{12})\.log$/;
 const SNAPSHOT = /^snapshot-(\d{12})\.snap$/;
-const TEMP = /^snapshot-\d{12}\.snap\.tmp$/;
+/** Unfinished snapshots, and spill files a crash left between their creation and their unlinking (spill.ts). */
+const TEMP = /^(snapshot-\d{12}\.snap|spill-[0-9a-f-]{36})\.tmp$/;
 
 export interface DataFiles {
   journals: number[];

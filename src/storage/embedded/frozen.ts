@@ -3,7 +3,8 @@
  * trip, and so the journal's replay, would give) whose objects and arrays are frozen, and whose
  * strings are shared with the caller's (strings are immutable) or, when short, with the other stored
  * documents (intern.ts). No JSON text is made: a large
- * transaction's documents do not exist once as objects and again as text.
+ * transaction's documents do not exist once as objects and again as text. Past a bound, a write
+ * unit's resources and search values go to the spill file instead (spill.ts): there they are only text, on disk.
  *
  * Because stored documents are frozen, one stored object can be part of several documents: the
  * resource of a current document and of its history entry is stored once (`SharedParts`). Nothing
@@ -11,6 +12,7 @@
  */
 import type { Doc } from '../port';
 import type { Interner } from './intern';
+import { defineSpilled, Spilled, type SpillFile } from './spill';
 
 /** A bound of the JSON size of what `storedCopy` copied: each string counted as if every character were escaped. */
 export interface Copied<T> {
@@ -19,15 +21,29 @@ export interface Copied<T> {
   maxJsonBytes: number;
 }
 
+/** Where a write unit puts the large fields of its documents once they have grown large (spill.ts). */
+export interface SpillPolicy {
+  /** The store's spill file, opened on first use; undefined if none can be opened (the fields then stay in the heap). */
+  file(): SpillFile | undefined;
+  fromBytes: number;
+  fields: ReadonlySet<string>;
+}
+
 /**
  * Frozen copies of the objects directly under the documents of one write unit, by the caller's
- * object: a second document holding the very same object (unchanged since) gets the same copy.
+ * object: a second document holding the very same object (unchanged since) gets the same copy. With
+ * a spill policy, once the unit's documents have grown past its bound, their large fields are spilled.
  */
 export class SharedParts {
   private readonly copies = new WeakMap<object, { value: unknown; maxJsonBytes: number }>();
+  /** The bound of the JSON size of every document copied so far. */
+  private bytes = 0;
 
   /** `strings` gives the stored documents one instance of each short string value (intern.ts). */
-  constructor(private readonly strings: Interner) {}
+  constructor(
+    private readonly strings: Interner,
+    private readonly spill?: SpillPolicy,
+  ) {}
 
   /** The stored, frozen form of `doc`, sharing parts already copied when the caller's object is unchanged. */
   copy(doc: Doc): Copied<Doc> {
@@ -37,18 +53,34 @@ export class SharedParts {
       const raw = (doc as Record<string, unknown>)[key];
       const part = this.part(raw, key);
       if (part === undefined) continue;
-      define(out, key, part.value);
+      if (part.value instanceof Spilled) defineSpilled(out, key, part.value);
+      else define(out, key, part.value);
       bytes += key.length * 6 + 4 + part.maxJsonBytes;
     }
+    this.bytes += bytes;
     return { value: Object.freeze(out) as Doc, maxJsonBytes: bytes };
   }
 
   private part(raw: unknown, key: string): { value: unknown; maxJsonBytes: number } | undefined {
     if (raw === null || typeof raw !== 'object') return copyValue(raw, key, false, this.strings);
     const known = this.copies.get(raw);
-    if (known && sameJson(raw, known.value)) return known;
-    const made = copyValue(raw, key, false, this.strings);
+    // A spilled copy is the JSON round trip of what was copied: the same text means the same value.
+    if (known && (known.value instanceof Spilled ? JSON.stringify(raw) === known.value.text() : sameJson(raw, known.value))) return known;
+    let made = copyValue(raw, key, false, this.strings);
+    // The bound counts every character as a 6-byte escape: a sixth of it estimates JSON of plain text.
+    if (made !== undefined && this.spill?.fields.has(key) && this.bytes / 6 >= this.spill.fromBytes) made = spillCopy(made, this.spill);
     if (made !== undefined) this.copies.set(raw, made);
+    return made;
+  }
+}
+
+/** The copy as spilled JSON; kept as it is if the spill file cannot take it (no file, disk full): the heap is the fallback. */
+function spillCopy(made: { value: unknown; maxJsonBytes: number }, spill: SpillPolicy): { value: unknown; maxJsonBytes: number } {
+  const file = spill.file();
+  if (!file) return made;
+  try {
+    return { value: file.append(JSON.stringify(made.value)), maxJsonBytes: made.maxJsonBytes };
+  } catch {
     return made;
   }
 }

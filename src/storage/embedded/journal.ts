@@ -7,6 +7,7 @@
  */
 import fs, { type FileHandle } from 'node:fs/promises';
 import { StoreFailedError } from '../errors';
+import { heapBudget } from '../../runtime/heap';
 import { crc32 } from 'node:zlib';
 import { BATCH_MAGIC, frameHeader, RECORD_MAGIC, type LazyRecord } from './record';
 
@@ -171,6 +172,7 @@ export class Journal {
         length += bytes.length;
         crc = crc32(bytes, crc);
         await this.writeBuffers([bytes]);
+        heapBudget.check();
       };
       for (const text of part.pieces()) {
         const size = Buffer.byteLength(text, 'utf8');

@@ -11,6 +11,7 @@ import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import type { Doc, Filter, Projection } from '../port';
 import { compileFastFilter } from './fast-match';
+import { readable } from './spill';
 
 const context = Context.init({ query: queryOperators, projection: projectionOperators, expression: expressionOperators });
 const options = { context };
@@ -28,13 +29,17 @@ export function compileFilter(filter: Filter): Matcher {
     return (doc) => doc._id === id;
   }
   const fast = compileFastFilter(filter);
+  // A spilled document (spill.ts) is read once per test, not once per path the filter looks at.
   if (!fast) {
     const query = new Query<Doc>(filter as Record<string, unknown>, options);
-    return (doc) => query.test(doc);
+    return (doc) => query.test(readable(doc));
   }
   // Built only if the direct evaluator leaves a document open (it seldom does): construction costs tens of µs.
   let query: Query<Doc> | undefined;
-  return (doc) => fast(doc) ?? (query ??= new Query<Doc>(filter as Record<string, unknown>, options)).test(doc);
+  return (stored) => {
+    const doc = readable(stored);
+    return fast(doc) ?? (query ??= new Query<Doc>(filter as Record<string, unknown>, options)).test(doc);
+  };
 }
 
 /** Applies a MongoDB projection to each document (the results may share nested values with the input). */

@@ -7,6 +7,7 @@
  * record, to a top-level object field of a put.
  */
 import type { Doc } from '../port';
+import { fieldIdentity, withNullFields } from './spill';
 
 /** [field, index of an earlier op of the record, that op's field]. */
 export type SharedRef = [string, number, string];
@@ -17,24 +18,25 @@ export class SharedFields {
 
   /** What to write for the put at `index`: the document with fields written before set to null, and their references. */
   encode(index: number, doc: Doc): { doc: Doc; refs?: SharedRef[] } {
-    let out: Record<string, unknown> | undefined;
     let refs: SharedRef[] | undefined;
-    for (const field of Object.keys(doc)) {
-      const value = (doc as Record<string, unknown>)[field];
+    let nulled: Set<string> | undefined;
+    const fields = Object.keys(doc);
+    for (const field of fields) {
+      const value = fieldIdentity(doc, field);
       if (value === null || typeof value !== 'object') continue;
       const earlier = this.seen.get(value);
       if (earlier) {
-        // The spread keeps the field where it was, so the replayed document's keys come in the same order.
-        out ??= { ...doc };
-        out[field] = null;
+        (nulled ??= new Set()).add(field);
         (refs ??= []).push([field, earlier[0], earlier[1]]);
       }
     }
-    for (const field of Object.keys(doc)) {
-      const value = (doc as Record<string, unknown>)[field];
+    // Only objects of earlier puts are referred to: a document holding one object twice writes it twice.
+    for (const field of fields) {
+      const value = fieldIdentity(doc, field);
       if (value !== null && typeof value === 'object' && !this.seen.has(value)) this.seen.set(value, [index, field]);
     }
-    return out ? { doc: out as Doc, refs } : { doc };
+    // The copy keeps each field where it was, so the replayed document's keys come in the same order.
+    return nulled ? { doc: withNullFields(doc, nulled), refs } : { doc };
   }
 }
 

@@ -10,8 +10,10 @@ import path from 'node:path';
 import { StoreCorruptError } from '../errors';
 import type { Doc } from '../port';
 import { fsyncDir, snapshotPath } from './files';
+import { heapBudget } from '../../runtime/heap';
 import { decodeFrames, encodeRecord } from './record';
 import type { FrozenCollection } from './state';
+import { docJson, fieldIdentity, withNullFields } from './spill';
 
 /** 2: a `docs` record may write an object an earlier document of the snapshot holds as a reference (`s`); 1 still reads. */
 const FORMAT = 2;
@@ -48,18 +50,17 @@ class SharedAcrossCollections {
     const current = this.family[this.family.length - 1];
     let refs: SnapshotRef[] | undefined;
     const d = docs.map((doc, i) => {
-      let out: Record<string, unknown> | undefined;
+      let nulled: Set<string> | undefined;
       for (const field of Object.keys(doc)) {
-        const value = (doc as Record<string, unknown>)[field];
+        const value = fieldIdentity(doc, field);
         if (value === null || typeof value !== 'object') continue;
         const holder = this.holderOf(value);
         if (holder) {
-          out ??= { ...doc };
-          out[field] = null;
+          (nulled ??= new Set()).add(field);
           (refs ??= []).push([i, field, ...holder]);
         } else current.seen.set(value, [current.name, doc._id, field]);
       }
-      return (out ?? doc) as Doc;
+      return nulled ? withNullFields(doc, nulled) : doc;
     });
     return refs ? { d, s: refs } : { d };
   }
@@ -78,6 +79,13 @@ export interface Snapshot {
   collections: FrozenCollection[];
 }
 
+/** JSON.stringify(record), documents with spilled fields written from their spilled JSON (spill.ts docJson). */
+function recordJson(record: SnapshotRecord): string {
+  if (record.k !== 'docs') return JSON.stringify(record);
+  const docs = record.d.map(docJson).join(',');
+  return `{"k":"docs","c":${JSON.stringify(record.c)},"d":[${docs}]${record.s ? `,"s":${JSON.stringify(record.s)}` : ''}}`;
+}
+
 /** Writes generation `gen`'s snapshot durably; returns its size in bytes. */
 export async function writeSnapshot(dir: string, gen: number, lsn: number, collections: readonly FrozenCollection[]): Promise<number> {
   const final = snapshotPath(dir, gen);
@@ -88,7 +96,7 @@ export async function writeSnapshot(dir: string, gen: number, lsn: number, colle
     let buffered: Buffer[] = [];
     let bufferedBytes = 0;
     const emit = async (record: SnapshotRecord) => {
-      const frame = encodeRecord(JSON.stringify(record));
+      const frame = encodeRecord(recordJson(record));
       buffered.push(frame);
       bufferedBytes += frame.length;
       if (bufferedBytes >= FLUSH_BYTES) await flush();
@@ -109,6 +117,7 @@ export async function writeSnapshot(dir: string, gen: number, lsn: number, colle
       shared.enter(c.name);
       for (let i = 0; i < c.docs.length; i += CHUNK_DOCS) {
         await emit({ k: 'docs', c: c.name, ...shared.encode(c.docs.slice(i, i + CHUNK_DOCS)) });
+        heapBudget.check();
         await new Promise((resolve) => setImmediate(resolve));
       }
       total += c.docs.length;

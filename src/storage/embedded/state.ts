@@ -12,6 +12,7 @@ import { Interner } from './intern';
 import { SharedFields } from './shared-ops';
 import { crc32 } from 'node:zlib';
 import type { LazyRecord } from './record';
+import { docJson, type SpillArea } from './spill';
 
 /** One change, as journaled. `put` inserts or replaces a whole document. */
 export type Op =
@@ -40,6 +41,8 @@ export class State {
   readonly strings = new Interner();
   /** The last journal record number assigned. */
   lastLsn = 0;
+  /** Where large transactions put their resources (spill.ts); none during recovery. */
+  spill: SpillArea | undefined;
 
   schema(name: string): Schema {
     let schema = this.schemas.get(name);
@@ -83,12 +86,14 @@ export class State {
       if (op.o === 'put') this.put(op.c, op.doc, op.seq);
       else if (op.o === 'del') this.committed.get(op.c)?.delete(op.id);
     }
-    for (const op of ops) {
-      if (op.o === 'index') continue;
-      const table = this.pending.get(op.c);
-      const id = op.o === 'put' ? op.doc._id : op.id;
-      const entry = table?.entries.get(id);
-      if (table && entry && entry.lsn <= lsn) table.delete(id);
+    const settled = new Set<string>();
+    for (const op of ops) if (op.o !== 'index') settled.add(op.c);
+    for (const name of settled) {
+      const table = this.pending.get(name);
+      if (!table) continue;
+      // Records settle in order, so entries up to `lsn` are all settled: a table holding nothing newer goes whole, unindexed.
+      if (newestLsn(table) <= lsn) this.pending.delete(name);
+      else for (const op of ops) if (op.o !== 'index' && op.c === name) dropSettled(table, op.o === 'put' ? op.doc._id : op.id, lsn);
     }
   }
 
@@ -133,6 +138,17 @@ export class State {
   }
 }
 
+function newestLsn(table: Table): number {
+  let newest = 0;
+  for (const entry of table.entries.values()) if (entry.lsn > newest) newest = entry.lsn;
+  return newest;
+}
+
+function dropSettled(table: Table, id: string, lsn: number): void {
+  const entry = table.entries.get(id);
+  if (entry && entry.lsn <= lsn) table.delete(id);
+}
+
 /**
  * The journal payload for one commit: its record number and its ops as JSON, each document
  * serialised on its own (stored documents are frozen, so they can be serialised at commit), an object
@@ -168,7 +184,7 @@ function* opTexts(lsn: number, ops: readonly Op[]): Generator<string> {
     const comma = i === 0 ? '' : ',';
     if (op.o === 'put') {
       const { doc, refs } = shared.encode(i, op.doc);
-      yield `${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":${JSON.stringify(doc)}${refs ? `,"s":${JSON.stringify(refs)}` : ''}}`;
+      yield `${comma}{"o":"put","c":${JSON.stringify(op.c)},"d":${docJson(doc)}${refs ? `,"s":${JSON.stringify(refs)}` : ''}}`;
     } else if (op.o === 'del') yield comma + JSON.stringify({ o: 'del', c: op.c, id: op.id });
     else yield comma + JSON.stringify({ o: 'index', c: op.c, keys: op.keys, unique: op.unique });
   }

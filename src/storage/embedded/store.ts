@@ -22,6 +22,7 @@ import { recover } from './recovery';
 import { writeSnapshot } from './snapshot';
 import { encodeOps, State, type FrozenCollection } from './state';
 import { TransactionView } from './transaction';
+import { SpillArea, type SpillFile } from './spill';
 import { WriteTx } from './tx';
 import { openFileBlobStore, type FileBlobStore } from './blobs';
 
@@ -29,6 +30,8 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** Journal size that triggers a snapshot and a fresh journal. */
   journalCompactBytes: number;
+  /** A transaction whose documents outgrow this bound (of their JSON bytes) keeps further resources on disk (spill.ts). */
+  spillFromBytes?: number;
   /** A transaction running longer is aborted, freeing the writers queued behind it (default 60 s, as MongoDB). */
   transactionTimeoutMs?: number;
   /** RELAY_BLOB_KEY_FILE; absent: `<dataDir>/blob-keys.json`, created on first start (embedded/blobs.ts). */
@@ -49,6 +52,7 @@ export async function openEmbeddedStore(options: EmbeddedOptions): Promise<Embed
     const state = new State();
     const started = Date.now();
     const { gen, replayed } = await recover(dir, state, log);
+    state.spill = new SpillArea(dir, options.spillFromBytes);
     const journal = await Journal.open(journalPath(dir, gen));
     if (replayed > 0) log(`embedded store ${dir}: replayed ${replayed} journal records in ${Date.now() - started} ms`);
     const blobs = await openFileBlobStore(dir, { keyFile: options.blobKeyFile, log });
@@ -65,6 +69,8 @@ export class EmbeddedStore implements Store {
   readonly engine = 'embedded' as const;
   /** Every transaction commits as one journal record: all or nothing. */
   readonly transactional = true;
+  /** A transaction's work runs once: writers take turns, so there are no conflicts to retry. */
+  readonly rerunsTransactions = false;
   private readonly mutex = new Mutex();
   private readonly handles = new Map<string, Collection>();
   private readonly outside: Access;
@@ -157,8 +163,8 @@ export class EmbeddedStore implements Store {
   }
 
   /** Journal figures, for tests, benchmarks and diagnostics. */
-  stats(): { generation: number; journalBytes: number; journalSyncs: number } {
-    return { generation: this.gen, journalBytes: this.journal.size, journalSyncs: this.journal.syncs };
+  stats(): { generation: number; journalBytes: number; journalSyncs: number; spillBytes: number } {
+    return { generation: this.gen, journalBytes: this.journal.size, journalSyncs: this.journal.syncs, spillBytes: this.state.spill?.bytes ?? 0 };
   }
 
   /** Resolves when no compaction is running (for tests and benchmarks). */
@@ -225,6 +231,7 @@ export class EmbeddedStore implements Store {
     let lsn!: number;
     let frozen!: FrozenCollection[];
     let old!: Journal;
+    let spilled: SpillFile | undefined;
     try {
       if (this.closed) return;
       await this.journal.flush();
@@ -236,11 +243,13 @@ export class EmbeddedStore implements Store {
       this.gen = gen;
       lsn = this.state.lastLsn;
       frozen = this.state.freeze();
+      spilled = this.state.spill?.rotate();
     } finally {
       release();
     }
     await old.close();
     const bytes = await writeSnapshot(this.dir, gen, lsn, frozen);
+    if (spilled) await this.moveSpilled(spilled, frozen);
     const files = await listDataFiles(this.dir);
     for (const g of files.snapshots) if (g < gen) await removeIfExists(snapshotPath(this.dir, g));
     for (const g of files.journals) if (g < gen) await removeIfExists(journalPath(this.dir, g));
@@ -248,6 +257,17 @@ export class EmbeddedStore implements Store {
     await fsyncDir(this.dir);
     const docs = frozen.reduce((n, c) => n + c.docs.length, 0);
     this.log(`embedded store ${this.dir}: compacted ${old.size} journal bytes into snapshot ${gen} (${docs} documents, ${bytes} bytes) in ${Date.now() - started} ms`);
+  }
+
+  /** Bounds the spill file (spill.ts SpillArea): the documents frozen for the snapshot are all that can still read `old`. */
+  private async moveSpilled(old: SpillFile, frozen: readonly FrozenCollection[]): Promise<void> {
+    try {
+      await this.state.spill?.moveLive(old, (function* () {
+        for (const c of frozen) yield* c.docs;
+      })());
+    } catch (err) {
+      this.log(`embedded store ${this.dir}: could not move spilled resources to a new spill file (${(err as Error).message}); the old one is kept`);
+    }
   }
 
   private async shutdown(): Promise<void> {
@@ -258,6 +278,7 @@ export class EmbeddedStore implements Store {
       await this.journal.close();
     } finally {
       this.closed = true;
+      this.state.spill?.close();
       release();
       await this.lock.release();
     }

@@ -9,6 +9,7 @@ import { compareValues } from './compare';
 import { makeIndexSpec, uniqueKeys, type IndexSpec } from './indexes';
 import type { KeyRange } from './plan';
 import { equalityKeys, isPrimitive, type Primitive } from './paths';
+import { readable } from './spill';
 import type { Sort } from '../port';
 
 export interface Entry {
@@ -224,7 +225,8 @@ export class Table {
     return this.unique.get(spec.name)?.get(key);
   }
 
-  private index(id: string, doc: Doc): void {
+  private index(id: string, stored: Doc): void {
+    const doc = readable(stored);
     for (const [field, segments] of this.schema.fields) if (this.equality.has(field)) this.indexField(field, segments, id, doc);
     for (const spec of this.schema.specs) {
       const map = spec.unique ? this.unique.get(spec.name) : undefined;
@@ -239,7 +241,8 @@ export class Table {
     if (tree) forEachEqualityKey(doc, segments, (k) => tree.set([k, id], true));
   }
 
-  private unindex(id: string, doc: Doc): void {
+  private unindex(id: string, stored: Doc): void {
+    const doc = readable(stored);
     for (const [field, segments] of this.schema.fields) {
       const map = this.equality.get(field);
       if (!map) continue;

@@ -10,6 +10,7 @@ import { getEntry, select, type SelectOptions } from './select';
 import type { Layer, Op, State } from './state';
 import type { Table } from './table';
 import { SharedParts } from './frozen';
+import { docJson } from './spill';
 
 export class WriteTx {
   readonly overlay: Layer = new Map();
@@ -18,7 +19,7 @@ export class WriteTx {
   private readonly shared: SharedParts;
 
   constructor(private readonly state: State) {
-    this.shared = new SharedParts(state.strings);
+    this.shared = new SharedParts(state.strings, state.spill);
   }
 
   /** The tables for `name` as this transaction sees them, bottom first. */
@@ -111,7 +112,7 @@ export class WriteTx {
     checkDepth(name, doc);
     const { value, maxJsonBytes } = this.shared.copy(doc);
     // Measured exactly only when the bound says it could be over the limit.
-    if (maxJsonBytes > MAX_BYTES) checkSize(name, doc._id, JSON.stringify(value));
+    if (maxJsonBytes > MAX_BYTES) checkSize(name, doc._id, docJson(value));
     return value;
   }
 

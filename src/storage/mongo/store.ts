@@ -63,6 +63,11 @@ class MongoStore implements Store {
     this.blobs = openGridFsBlobStore(db, keys);
   }
 
+  /** withTransaction runs the work again after a transient error (a write conflict with a concurrent transaction). */
+  get rerunsTransactions(): boolean {
+    return this.transactional;
+  }
+
   collection<T extends Doc = Doc>(name: string): Collection<T> {
     return this.outside.collection<T>(name);
   }
