@@ -39,11 +39,30 @@ function fromEntries(bundle: Bundle, baseUrl: string): string[] {
   });
 }
 
+/** The elements of a resource whose reference names its patient. */
+const PATIENT_ELEMENTS = ['subject', 'patient', 'for'] as const;
+
+/**
+ * What patientsOf reads of a resource: its type, id and the references of PATIENT_ELEMENTS. A large
+ * batch or transaction keeps only this of each request entry's resource once the entry has run
+ * (rest/bundle/release.ts), and the audit event, built when the response ends, names the same patients.
+ */
+export function patientFacts(resource: unknown): Resource | undefined {
+  if (!isResource(resource)) return undefined;
+  const record = resource as unknown as Record<string, unknown>;
+  const facts: Record<string, unknown> = { resourceType: resource.resourceType, id: resource.id };
+  for (const field of PATIENT_ELEMENTS) {
+    const ref = (record[field] as { reference?: unknown } | undefined)?.reference;
+    if (typeof ref === 'string') facts[field] = { reference: ref };
+  }
+  return facts as unknown as Resource;
+}
+
 function fromResource(resource: Resource, baseUrl: string): string[] {
   if (resource.resourceType === 'Patient') return resource.id && ID.test(resource.id) ? [`Patient/${resource.id}`] : [];
   const record = resource as unknown as Record<string, unknown>;
   const out: string[] = [];
-  for (const field of ['subject', 'patient', 'for']) {
+  for (const field of PATIENT_ELEMENTS) {
     const ref = (record[field] as { reference?: unknown } | undefined)?.reference;
     const patient = typeof ref === 'string' ? patientRef(ref, baseUrl) : undefined;
     if (patient) out.push(patient);

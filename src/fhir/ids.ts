@@ -19,9 +19,13 @@ export function assertValidId(id: string, expression?: string): void {
   }
 }
 
-/** A new server-assigned logical id. */
+/**
+ * A new server-assigned logical id: a UUID, as one flat string. randomUUID() joins its string from
+ * about 20 pieces, which V8 keeps as a tree of ~480 bytes until something flattens it; an id lives as
+ * long as its resource, and a large transaction plans one per create at once (57 bytes flat).
+ */
 export function newId(): string {
-  return randomUUID();
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
 
 /** The weak ETag for a version: W/"3". */

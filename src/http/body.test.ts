@@ -1,7 +1,7 @@
 import { OperationOutcomeError } from '../fhir/outcome';
 import { MAX_DEPTH, parseJsonBody } from './body';
 
-const parse = (text: string) => parseJsonBody(Buffer.from(text), 'application/fhir+json');
+const parse = (text: string) => parseJsonBody({ body: Buffer.from(text) }, 'application/fhir+json');
 
 /** The error parseJsonBody throws for `text`. */
 function refusal(text: string): OperationOutcomeError {
@@ -31,5 +31,21 @@ describe('request bodies nested too deeply (body.ts)', () => {
 
   it('names the root of a body that is nothing but arrays', () => {
     expect(refusal('['.repeat(MAX_DEPTH + 1) + ']'.repeat(MAX_DEPTH + 1)).message).toMatch(/levels deep \(at \[0\]/);
+  });
+});
+
+describe('taking the raw body (body.ts parseJsonBody)', () => {
+  it('takes the bytes from the request, leaving req.body undefined', () => {
+    const req: { body?: unknown } = { body: Buffer.from('{"resourceType":"Patient","name":[{"text":"Zoë"}]}') };
+    expect(parseJsonBody(req, 'application/fhir+json')).toEqual({ resourceType: 'Patient', name: [{ text: 'Zoë' }] });
+    expect(req.body).toBeUndefined();
+  });
+
+  it('parses a large body whose bytes it lets go of first, and still explains invalid JSON', () => {
+    const resource = { resourceType: 'Binary', contentType: 'text/plain', data: 'QUJD'.repeat(5 << 20), id: 'ü' };
+    const req: { body?: unknown } = { body: Buffer.from(JSON.stringify(resource)) };
+    expect(parseJsonBody(req, 'application/fhir+json')).toEqual(resource);
+    const bad = { body: Buffer.from(`${JSON.stringify(resource).slice(0, -1)},}`) };
+    expect(() => parseJsonBody(bad, 'application/fhir+json')).toThrow(/the body is not valid JSON/);
   });
 });

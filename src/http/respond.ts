@@ -4,7 +4,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { ContentAnswer, FhirResult } from '../rest/types';
 import { resultMeta, returnedBody } from '../rest/status';
 import type { Preferences } from '../fhir/prefer';
@@ -40,9 +40,16 @@ export async function sendResult(res: Response, result: FhirResult, options: Res
   const body = options.honoursReturn ? returnedBody(result, options.prefer.return) : result.body;
   if (!options.pretty && !options.head && isLargeBundle(body)) {
     res.setHeader('Content-Type', `${options.mediaType}; charset=utf-8`);
-    return streamJson(res, body as unknown as Record<string, unknown>);
+    return streamJson(res, body as unknown as Record<string, unknown>, result.completeEntry);
   }
-  sendBody(res, body, options);
+  sendBody(res, result.completeEntry ? await completed(body as Bundle, result.completeEntry) : body, options);
+}
+
+/** `bundle` with every entry completed (a Bundle sent whole: small, or pretty-printed). */
+async function completed(bundle: Bundle, complete: NonNullable<FhirResult['completeEntry']>): Promise<Bundle> {
+  const entry: BundleEntry[] = [];
+  for (const [index, e] of (bundle.entry ?? []).entries()) entry.push(await complete(e, index));
+  return { ...bundle, entry };
 }
 
 /** Streams raw content (a Binary read as its own media type), whole or one range. */

@@ -99,9 +99,8 @@ function bodyOf(req: Request, interaction: Interaction): Pick<FhirRequest, 'body
     return { form: paramsOf(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : ''), contentType: mediaType };
   }
   // PATCH also takes a JSON Patch document (R4 http.html#patch).
-  const body = parseJsonBody(req.body, contentType, interaction.code === 'patch' ? [JSON_PATCH] : []);
-  // Parsed: the raw bytes are not needed any more (a large transaction's would live until its response).
-  req.body = undefined;
+  // Takes the raw bytes from req.body: a large transaction's would otherwise live until its response.
+  const body = parseJsonBody(req, contentType, interaction.code === 'patch' ? [JSON_PATCH] : []);
   return { body, contentType: mediaType };
 }
 

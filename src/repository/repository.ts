@@ -25,7 +25,7 @@ import { storeContent, type HeldContent } from '../binary/content';
 import type { ByteRange } from '../storage/blobs';
 import type { Readable } from 'node:stream';
 import type { ValidationEnv } from '../validation/validator';
-import { validationEnv } from './validation-env';
+import { validationEnv, type PendingResources } from './validation-env';
 import type { Visible, WriteLetter } from '../access/visible';
 import { binaryHeldFor } from '../access/binary';
 import type { RulesEnv, WriteChange, WritePlan, WriteRules } from './write-rules';
@@ -42,7 +42,7 @@ export interface RepositoryDeps {
    * Resources a transaction is about to write, by `Type/id`: validation sees them before they are
    * written (a Task validated before the consult ServiceRequest later in the same Bundle).
    */
-  pending?: ReadonlyMap<string, Resource>;
+  pending?: PendingResources;
   access: AccessPolicy;
   /** The server's base URL: absolute references on it are indexed for search as "Type/id". */
   baseUrl: string;
@@ -80,7 +80,7 @@ export class Repository {
   ) {}
 
   /** This repository, with `pending` visible to validation (see RepositoryDeps.pending). */
-  withPending(pending: ReadonlyMap<string, Resource>): Repository {
+  withPending(pending: PendingResources): Repository {
     return new Repository(this.db, { ...this.deps, pending }, this.store);
   }
 
@@ -113,6 +113,11 @@ export class Repository {
    */
   get transactional(): boolean {
     return this.store ? this.store.transactional : true;
+  }
+
+  /** Whether `transaction` may run its work more than once (storage/port.ts). */
+  get rerunsTransactions(): boolean {
+    return this.store ? this.store.rerunsTransactions : false;
   }
 
   /**
@@ -192,6 +197,18 @@ export class Repository {
     if (!doc) throw notFound(`${type}/${id} has no version ${versionId}`);
     if (!doc.resource) throw gone(`version ${versionId} of ${type}/${id} records its deletion`);
     return (await this.reveal(doc.resource)) as T;
+  }
+
+  /**
+   * Version `versionId` of `type/id` as the write that stored it answered it: create, update and patch
+   * answer the stored version without a read check, so this reads it without one. A batch or
+   * transaction-response reads its writes' resources back with it as it is sent, rather than holding
+   * them all (rest/bundle/response.ts); only for versions this caller's own writes have answered.
+   */
+  async writtenVersion(type: string, id: string, versionId: string): Promise<Resource> {
+    const doc = await this.db.collection<HistoryDoc>(historyCollection(type)).findOne({ _id: historyKey(id, Number(versionId)) });
+    if (!doc?.resource) throw new Error(`version ${versionId} of ${type}/${id}, written by this request, is not in the store`);
+    return doc.resource;
   }
 
   /**

@@ -15,8 +15,13 @@ import type { Repository } from './repository';
 
 const LITERAL = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
-/** `pending`: resources the running transaction will write, by `Type/id`; they win over the stored versions. */
-export function validationEnv(repo: Repository, baseUrl: string, pending?: ReadonlyMap<string, Resource>): ValidationEnv {
+/** Resources a running transaction will write, by `Type/id` (rest/bundle/pending.ts). */
+export interface PendingResources {
+  get(identity: string): Resource | undefined;
+}
+
+/** `pending`: resources the running transaction will write; they win over the stored versions. */
+export function validationEnv(repo: Repository, baseUrl: string, pending?: PendingResources): ValidationEnv {
   return {
     async canonical(type, canonical) {
       const known = implementationGuide().byCanonical(type, canonical);

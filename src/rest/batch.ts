@@ -6,8 +6,10 @@
  * references between entries are resolved (bundle.html#references: they are non-conformant in a
  * batch), nor conditional references (a transaction-only feature); an entry holding a `urn:uuid:` or
  * `urn:oid:` reference, which could never resolve, fails with a 400 saying to send a transaction.
+ * As a transaction does, a batch lets go of each entry's content once it has run and lets other
+ * requests be served meanwhile (bundle/release.ts, bundle/response.ts, bundle/breather.ts).
  */
-import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import type { FhirResult, RequestContext } from './types';
 import { invalid, OperationOutcomeError } from '../fhir/outcome';
 import { findReferences } from './bundle/references';
@@ -15,32 +17,36 @@ import { parsePrefer } from '../fhir/prefer';
 import { prepareEntry, type PreparedEntry } from './bundle/entries';
 import { atEntry } from './bundle/errors';
 import { processingOrder, runEntry, type BundleRun } from './bundle/run';
-import { failedEntry, responseEntry } from './bundle/response';
-import { HeapBudget } from '../runtime/heap';
+import { lean, ResponseEntries } from './bundle/response';
+import { releaseEntry } from './bundle/release';
+import { Breather } from './bundle/breather';
+import { heapBudget } from '../runtime/heap';
 
 /** Processes a batch Bundle and answers its batch-response. */
 export async function batch(ctx: RequestContext, bundle: Bundle, run: BundleRun): Promise<FhirResult> {
-  const prefer = parsePrefer(run.prefer);
-  const answers: BundleEntry[] = [];
+  const response = new ResponseEntries(ctx.baseUrl, parsePrefer(run.prefer));
+  const breather = new Breather();
   const prepared: PreparedEntry[] = [];
-  (bundle.entry ?? []).forEach((entry, index) => {
+  for (const [index, entry] of (bundle.entry ?? []).entries()) {
     try {
       prepared.push(prepareEntry(entry, index, { baseUrl: ctx.baseUrl, prefer: run.prefer, interactions: run.interactions }));
     } catch (err) {
-      answers[index] = failed(err, { index });
+      response.failed(index, restated(err, { index }));
     }
-  });
-  const heap = new HeapBudget();
+    await breather.breathe();
+  }
   for (const entry of processingOrder(prepared)) {
-    heap.check();
+    heapBudget.check();
     try {
       assertNoUrnReference(entry);
-      answers[entry.index] = responseEntry(entry, await runEntry(ctx, entry), ctx.baseUrl, prefer);
+      response.succeeded(entry, lean(entry, await runEntry(ctx, entry)));
     } catch (err) {
-      answers[entry.index] = failed(err, entry);
+      response.failed(entry.index, restated(err, entry));
     }
+    releaseEntry(bundle, entry.index, [entry.request]);
+    await breather.breathe();
   }
-  return { kind: 'ok', body: { resourceType: 'Bundle', type: 'batch-response', ...(answers.length ? { entry: answers } : {}) } };
+  return response.result('batch-response', ctx.repo);
 }
 
 /** Refuses a `urn:uuid:`/`urn:oid:` reference: in a batch it names no resource and would be stored unresolved. */
@@ -51,9 +57,9 @@ function assertNoUrnReference(entry: PreparedEntry): void {
   throw atEntry(invalid(text), entry, Array.isArray(entry.request.body) ? 'resource.data' : `resource.${found.path}`);
 }
 
-/** The response entry of a failed entry; anything but an OperationOutcomeError is a bug and fails the whole request (500, logged). */
-function failed(err: unknown, entry: Parameters<typeof atEntry>[1]): BundleEntry {
+/** The error of a failed entry, restated for it; anything but an OperationOutcomeError is a bug and fails the whole request (500, logged). */
+function restated(err: unknown, entry: Parameters<typeof atEntry>[1]): OperationOutcomeError {
   const restated = atEntry(err, entry);
   if (!(restated instanceof OperationOutcomeError)) throw restated;
-  return failedEntry(restated);
+  return restated;
 }

@@ -4,9 +4,11 @@
  * targets, references) and run through their interactions' handlers in the R4 order; the first
  * entry that fails fails the whole request with its status and an OperationOutcome pointing into
  * that entry, and nothing is stored. Refused (501) on a store without atomic transactions. A large
- * transaction collects its garbage as it goes (runtime/heap.ts).
+ * transaction collects its garbage as it goes (runtime/heap.ts), lets go of each entry's content once
+ * the entry has run (bundle/release.ts; the response reads the stored resources back as it is sent:
+ * bundle/response.ts), and lets other requests be served meanwhile (bundle/breather.ts).
  */
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import type { FhirResult, RequestContext } from './types';
 import { conflict, fail } from '../fhir/outcome';
 import { parsePrefer } from '../fhir/prefer';
@@ -14,8 +16,11 @@ import { prepareEntry, type PreparedEntry } from './bundle/entries';
 import { atEntry } from './bundle/errors';
 import { TransactionPlan, type PlannedEntry } from './bundle/plan';
 import { processingOrder, runEntry, type BundleRun } from './bundle/run';
-import { responseEntry } from './bundle/response';
-import { HeapBudget } from '../runtime/heap';
+import { lean, ResponseEntries, type RanResult } from './bundle/response';
+import { PendingWrites } from './bundle/pending';
+import { releaseEntry } from './bundle/release';
+import { Breather } from './bundle/breather';
+import { heapBudget } from '../runtime/heap';
 
 /** Processes a transaction Bundle and answers its transaction-response. */
 export async function transaction(ctx: RequestContext, bundle: Bundle, run: BundleRun): Promise<FhirResult> {
@@ -27,51 +32,51 @@ export async function transaction(ctx: RequestContext, bundle: Bundle, run: Bund
       'Bundle.type',
     );
   }
-  const heap = new HeapBudget();
-  const prepared = (bundle.entry ?? []).map((entry, index) => {
-    heap.check();
+  const breather = new Breather();
+  const prepared: PreparedEntry[] = [];
+  for (const [index, entry] of (bundle.entry ?? []).entries()) {
+    heapBudget.check();
     try {
-      return prepareEntry(entry, index, { baseUrl: ctx.baseUrl, prefer: run.prefer, interactions: run.interactions });
+      prepared.push(prepareEntry(entry, index, { baseUrl: ctx.baseUrl, prefer: run.prefer, interactions: run.interactions }));
     } catch (err) {
       throw atEntry(err, { index });
     }
-  });
+    await breather.breathe();
+  }
+  // A store that may run the work again (MongoDB, after a transient error) needs every entry's content until the end.
+  const release = !ctx.repo.rerunsTransactions;
   const results = await ctx.repo.transaction(async (tx) => {
-    heap.check();
-    const plan = new TransactionPlan(tx, prepared, { conditionalDeleteMultiple: ctx.config.conditionalDeleteMultiple });
-    const out: FhirResult[] = [];
+    heapBudget.check();
+    const plan = new TransactionPlan(tx, prepared, { conditionalDeleteMultiple: ctx.config.conditionalDeleteMultiple, breather });
+    const out: RanResult[] = [];
     const deleting: RequestContext = { ...ctx, repo: tx };
     for (const entry of await plan.deletes()) {
       out[entry.index] = await runPlanned(deleting, entry, out);
-      heap.check();
+      heapBudget.check();
+      await breather.breathe();
     }
     const others = await plan.others();
-    heap.check();
-    const writing: RequestContext = { ...ctx, repo: tx.withPending(pendingWrites(others)) };
+    heapBudget.check();
+    const pending = new PendingWrites(others);
+    const writing: RequestContext = { ...ctx, repo: tx.withPending(pending) };
     for (const entry of processingOrder(others)) {
-      out[entry.index] = await runPlanned(writing, entry, out);
-      heap.check();
+      out[entry.index] = lean(entry, await runPlanned(writing, entry, out));
+      pending.ran(entry);
+      if (release) releaseEntry(bundle, entry.index, [entry.request, prepared[entry.index].request]);
+      heapBudget.check();
+      await breather.breathe();
     }
     return out;
   });
-  const prefer = parsePrefer(run.prefer);
-  const entry = prepared.map((e: PreparedEntry) => responseEntry(e, results[e.index], ctx.baseUrl, prefer));
-  return { kind: 'ok', body: { resourceType: 'Bundle', type: 'transaction-response', ...(entry.length ? { entry } : {}) } };
-}
-
-/** The resources the POST and PUT entries will write, by `Type/id`, so each entry's validation sees the others. */
-function pendingWrites(entries: readonly PlannedEntry[]): Map<string, Resource> {
-  const out = new Map<string, Resource>();
-  for (const { method, request } of entries) {
-    const id = method === 'POST' ? request.assignedId : method === 'PUT' ? request.id : undefined;
-    const body = request.body as Resource | undefined;
-    if (id && body && typeof body === 'object' && body.resourceType === request.type) out.set(`${request.type}/${id}`, { ...body, id });
-  }
-  return out;
+  // What the commit left behind (the journal record's text, the pending layer) goes before the response is made.
+  heapBudget.check();
+  const response = new ResponseEntries(ctx.baseUrl, parsePrefer(run.prefer));
+  for (const entry of prepared) response.succeeded(entry, results[entry.index]);
+  return response.result('transaction-response', ctx.repo);
 }
 
 /** Runs one planned entry; a conditional create that repeats an earlier one's criteria answers with that one's resource. */
-async function runPlanned(ctx: RequestContext, entry: PlannedEntry, done: readonly FhirResult[]): Promise<FhirResult> {
+async function runPlanned(ctx: RequestContext, entry: PlannedEntry, done: readonly RanResult[]): Promise<RanResult> {
   if (entry.sameAs !== undefined) {
     const first = done[entry.sameAs];
     return { ...first, kind: 'ok', location: true, message: `same If-None-Exist criteria as Bundle.entry[${entry.sameAs}]: ${first.version?.type}/${first.version?.id}; nothing more was created` };

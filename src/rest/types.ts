@@ -3,7 +3,7 @@
  * an Express request and turns a FhirResult into exactly one HTTP response.
  */
 import type { Readable } from 'node:stream';
-import type { Resource } from '@medplum/fhirtypes';
+import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { ByteRange } from '../storage/blobs';
 import type { Config } from '../config';
 import type { Repository } from '../repository/repository';
@@ -92,6 +92,12 @@ export interface FhirResult {
   content?: ContentAnswer;
   /** The size of content whose requested range cannot be served (kind range-not-satisfiable), sent in Content-Range. */
   unsatisfiedSize?: number;
+  /**
+   * For a Bundle `body`: completes each of its entries just before it is sent, in order (a batch or
+   * transaction-response reads the resources its writes stored back one at a time, rather than
+   * holding all of them until the response: rest/bundle/response.ts).
+   */
+  completeEntry?: (entry: BundleEntry, index: number) => Promise<BundleEntry>;
 }
 
 export type Handler = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResult>;

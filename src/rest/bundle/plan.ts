@@ -23,6 +23,7 @@ import { atEntry } from './errors';
 import { findReferences, rewriteReferences } from './references';
 import { Targets } from './targets';
 import { queryParams } from './url';
+import type { Breather } from './breather';
 
 export interface PlannedEntry extends PreparedEntry {
   /** A conditional create with the same criteria as entry `sameAs`, which creates (or matched) the one resource for both. */
@@ -34,6 +35,8 @@ export interface PlannedEntry extends PreparedEntry {
 export interface PlanOptions {
   /** RELAY_CONDITIONAL_DELETE_MULTIPLE: a conditional delete may select several resources. */
   conditionalDeleteMultiple: boolean;
+  /** Lets other requests be served between entries while a large transaction is planned. */
+  breather: Breather;
 }
 
 /** The plan of one transaction: `deletes()` before the DELETE entries run, `others()` after. */
@@ -65,17 +68,24 @@ export class TransactionPlan {
   /** The DELETE entries, in Bundle order, with conditional ones resolved. */
   async deletes(): Promise<PlannedEntry[]> {
     const deletes = this.entries.filter((e) => e.method === 'DELETE');
-    for (const entry of deletes) for (const id of await this.identitiesOf(entry)) this.claim(`${entry.request.type}/${id}`, entry);
+    for (const entry of deletes) {
+      for (const id of await this.identitiesOf(entry)) this.claim(`${entry.request.type}/${id}`, entry);
+      await this.options.breather.breathe();
+    }
     return deletes;
   }
 
   /** Every other entry, planned: to run once the deletes have. */
   async others(): Promise<PlannedEntry[]> {
     const others = this.entries.filter((e) => e.method !== 'DELETE');
-    for (const entry of others) if (entry.method === 'POST' && entry.request.headers.ifNoneExist !== undefined) await this.planConditionalCreate(entry);
+    for (const entry of others) {
+      if (entry.method === 'POST' && entry.request.headers.ifNoneExist !== undefined) await this.planConditionalCreate(entry);
+      await this.options.breather.breathe();
+    }
     // A create writes a new id, or (a conditional create that matched) nothing: it cannot overlap.
     for (const entry of others) {
       if (entry.method === 'PUT' || entry.method === 'PATCH') for (const id of await this.identitiesOf(entry)) this.claim(`${entry.request.type}/${id}`, entry);
+      await this.options.breather.breathe();
     }
     const resolved = new Map<string, string>();
     for (const entry of others) {
@@ -85,6 +95,7 @@ export class TransactionPlan {
       const conditional = await this.resolveConditionalReferences(entry, body, resolved);
       // Copy on write (references.ts): the planned body shares all it does not change with the request's.
       entry.request.body = conditional ? rewriteReferences(body, (reference) => resolved.get(reference)) : body;
+      await this.options.breather.breathe();
     }
     return others;
   }
