@@ -10,8 +10,9 @@ export const DOCS = 24;
 /** Characters of text per document: 24 × 0.9 MB ≈ 21 MB per transaction, over the 16 MB threshold. */
 export const TEXT_CHARS = 900_000;
 
-export function docOf(round: number, tx: number, i: number): { _id: string; tx: string; i: number; text: string } {
-  return { _id: `${round}-${tx}-${i}`, tx: `${round}-${tx}`, i, text: `${round}/${tx}/${i} ✓ `.padEnd(TEXT_CHARS, 'abcdefghij') };
+/** Its text under `resource`: past the first few documents of each transaction, the store spills it (storage/embedded/spill.ts). */
+export function docOf(round: number, tx: number, i: number): { _id: string; tx: string; i: number; resource: { text: string } } {
+  return { _id: `${round}-${tx}-${i}`, tx: `${round}-${tx}`, i, resource: { text: `${round}/${tx}/${i} ✓ `.padEnd(TEXT_CHARS, 'abcdefghij') } };
 }
 
 async function main(): Promise<void> {
