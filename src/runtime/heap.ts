@@ -18,9 +18,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /**
- * Growth of the used heap, since the last collection or the start, that triggers a collection; at
- * least half the heap then in use, so that on a large heap (a store of millions of resources) the
- * collections stay as rare, relative to their cost, as V8's own.
+ * Growth of the used heap and Buffers, since the last collection or the start, that triggers a
+ * collection; at least a quarter of what was then in use, so that on a large heap (a store of millions
+ * of resources) the collections stay rare relative to their cost.
  */
 export const HEAP_SLACK = 64 * 1024 * 1024;
 
